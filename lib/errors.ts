@@ -84,7 +84,7 @@ export class DataFileStreamError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, ...this };
+    return { ...(this as unknown as Record<string, unknown>), name: this.name, code: this.code, message: this.message };
   }
 }
 

@@ -1,0 +1,60 @@
+/**
+ * The one pino logger of a program run: a stderr stream (pretty on a TTY, JSON lines otherwise)
+ * and optionally a JSON log file (OpenMSIStream's `<ClassName>.log` under the LOGS directory).
+ * Stages take child loggers of it; kafkajs gets a bridge (lib/kafka/kafka-client.ts).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino, { type Level, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  name?: string;
+  /** Level on stderr (OpenMSIStream's `--logger_stream_level`), default `info`. */
+  streamLevel?: string;
+  /** Level in the log file (`--logger_file_level`), default `info`. */
+  fileLevel?: string;
+  /** JSON log file; omitted means stderr only. */
+  filePath?: string;
+  /** Pretty output on stderr; defaults to whether stderr is a TTY. */
+  pretty?: boolean;
+}
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** OpenMSIStream takes Python logging level names. */
+const PYTHON_LEVELS: Record<string, string> = { critical: 'fatal', warning: 'warn', notset: 'trace' };
+
+export function normalizeLevel(level: string | undefined, fallback = 'info'): Level | 'silent' {
+  if (level === undefined || level === '') return fallback as Level;
+  const lower = level.toLowerCase();
+  const mapped = PYTHON_LEVELS[lower] ?? lower;
+  return (LEVELS.has(mapped) ? mapped : fallback) as Level | 'silent';
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const streamLevel = normalizeLevel(options.streamLevel);
+  const fileLevel = normalizeLevel(options.fileLevel);
+  const usePretty = options.pretty ?? process.stderr.isTTY === true;
+  const streams: pino.StreamEntry[] = [
+    {
+      level: streamLevel === 'silent' ? 'fatal' : streamLevel,
+      stream: usePretty ? pretty({ destination: 2, colorize: true, sync: true }) : pino.destination({ fd: 2, sync: true }),
+    },
+  ];
+  if (options.filePath) {
+    mkdirSync(dirname(options.filePath), { recursive: true });
+    streams.push({ level: fileLevel === 'silent' ? 'fatal' : fileLevel, stream: pino.destination({ dest: options.filePath, sync: false, mkdir: true }) });
+  }
+  const levels = [streamLevel, options.filePath ? fileLevel : 'silent'];
+  const lowest = (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const).find((l) => levels.includes(l)) ?? 'fatal';
+  const logger = pino({ name: options.name ?? 'datafile-stream', level: lowest }, pino.multistream(streams));
+  if (streamLevel === 'silent' && !options.filePath) logger.level = 'silent';
+  return logger;
+}
+
+/** A logger that drops everything, for library callers that pass none. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

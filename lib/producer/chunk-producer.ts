@@ -1,0 +1,112 @@
+/**
+ * Sends encoded chunks to one topic with bounded bytes in flight.
+ *
+ * `send(key, value)` resolves as soon as the record is queued (it waits while the byte budget is
+ * full: that wait is the backpressure that keeps a multi-GiB upload flat in memory) and returns
+ * an `acked` promise that settles when the broker acknowledged the batch holding it. Records are
+ * grouped into batches of about `batchBytes` (OpenMSIStream ships batch.size 2000000 and
+ * linger.ms 100); a partial batch leaves after `lingerMs` or on `flush()`.
+ */
+import type { CompressionTypes, Producer } from 'kafkajs';
+import { ByteBudget } from '../flow/byte-budget.js';
+import { UploadError } from '../errors.js';
+
+export interface ChunkProducerOptions {
+  topic: string;
+  compression: CompressionTypes;
+  /** Bytes of record values queued or unacknowledged before `send` waits (default 64 MiB). */
+  maxBytesInFlight?: number;
+  /** Target bytes per produce request (default 2,000,000). */
+  batchBytes?: number;
+  /** How long a partial batch waits for company (default 100 ms). */
+  lingerMs?: number;
+  /** Acks required: -1 all in-sync replicas (default), 1 leader, 0 none. */
+  acks?: number;
+}
+
+interface Pending {
+  key: string;
+  value: Buffer;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class ChunkProducer {
+  readonly #producer: Producer;
+  readonly #options: Required<ChunkProducerOptions>;
+  readonly #budget: ByteBudget;
+  #batch: Pending[] = [];
+  #batchBytes = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(producer: Producer, options: ChunkProducerOptions) {
+    this.#producer = producer;
+    this.#options = { maxBytesInFlight: 64 * 1024 * 1024, batchBytes: 2_000_000, lingerMs: 100, acks: -1, ...options };
+    this.#budget = new ByteBudget(this.#options.maxBytesInFlight, 'maxBytesInFlight');
+  }
+
+  get bytesInFlight(): number {
+    return this.#budget.used;
+  }
+
+  async send(key: string, value: Buffer): Promise<{ acked: Promise<void> }> {
+    await this.#budget.acquire(value.length);
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const acked = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    acked.catch(() => undefined); // the caller awaits it; never an unhandled rejection here
+    this.#batch.push({ key, value, resolve, reject });
+    this.#batchBytes += value.length;
+    if (this.#batchBytes >= this.#options.batchBytes) this.#dispatch();
+    else this.#timer ??= setTimeout(() => this.#dispatch(), this.#options.lingerMs);
+    return { acked };
+  }
+
+  /** Sends what is batched and waits for every outstanding acknowledgement. */
+  async flush(): Promise<void> {
+    this.#dispatch();
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #dispatch(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#batch.length === 0) return;
+    const batch = this.#batch;
+    const bytes = this.#batchBytes;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    const request = this.#producer
+      .send({
+        topic: this.#options.topic,
+        compression: this.#options.compression,
+        acks: this.#options.acks,
+        messages: batch.map(({ key, value }) => ({ key, value })),
+      })
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (err: unknown) => {
+          const wrapped = toUploadError(err, this.#options.topic);
+          batch.forEach((p) => p.reject(wrapped));
+        },
+      )
+      .finally(() => {
+        this.#budget.release(bytes);
+        this.#inFlight.delete(request);
+      });
+    this.#inFlight.add(request);
+  }
+}
+
+export function toUploadError(err: unknown, topic: string): UploadError {
+  if (err instanceof UploadError) return err;
+  const type = (err as { type?: string } | undefined)?.type;
+  if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+    return new UploadError('ERR_TOPIC_MISSING', `topic "${topic}" does not exist on the broker (and it does not create topics automatically)`, { topic }, err);
+  }
+  return new UploadError('ERR_PRODUCE_FAILED', `producing to "${topic}" failed: ${(err as Error)?.message ?? String(err)}`, { topic }, err);
+}

@@ -1,0 +1,216 @@
+/**
+ * Watches a directory tree and uploads files that are new or changed (OpenMSIStream's
+ * DataFileUploadDirectory). The tree is polled: a file is sent once it has been quiet (same size
+ * and mtime) for `watchdogLagTime` seconds, so half-written files are not sent; files present at
+ * start are sent only with `uploadExisting`. Up to `nThreads` files are in flight at once; the
+ * ChunkProducer's byte budget bounds memory across all of them.
+ *
+ * The upload registry under `<root>/LOGS/` remembers what the broker acknowledged, so a restart
+ * resends only what was not. A file that cannot be read or vanished is logged with its code and
+ * the others keep going. `idle()` tells a caller (`--until_idle`) when everything found has been
+ * acknowledged and nothing changed for a while.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { Logger } from 'pino';
+import { errorCodeOf } from '../errors.js';
+import type { ChunkProducer } from './chunk-producer.js';
+import { sameSnapshot, snapshotFile, type FileSnapshot } from './file-chunker.js';
+import { uploadFile, type UploadFileResult } from './upload-file.js';
+
+/** What the uploader needs from its registry (lib/registry/upload-registry.ts). */
+export interface UploadLedger {
+  isUploaded(relPath: string, size: number, mtime: number): boolean;
+  markStarted(relPath: string, info: { size: number; mtime: number; nChunks: number; fileHash?: string }): void;
+  markUploaded(relPath: string, info: { size: number; mtime: number; nChunks: number; fileHash: string }): void;
+  flush(): Promise<void>;
+}
+
+export interface DirectoryUploaderOptions {
+  root: string;
+  producer: ChunkProducer;
+  registry: UploadLedger;
+  logger: Logger;
+  chunkSize: number;
+  uploadRegex?: RegExp;
+  uploadExisting?: boolean;
+  nThreads?: number;
+  /** Seconds a file must stay unchanged before it is sent. */
+  watchdogLagTime?: number;
+  /** Milliseconds between scans of the tree. */
+  pollInterval?: number;
+  legacy?: boolean;
+  /** Directory names at the top level that are never uploaded. */
+  excludeTopLevel?: string[];
+}
+
+export interface UploaderStats {
+  filesUploaded: number;
+  bytesUploaded: number;
+  filesFailed: number;
+  inProgress: number;
+  queued: number;
+  recent: string[];
+}
+
+interface Candidate {
+  snapshot: FileSnapshot;
+  quietSince: number;
+}
+
+export class DirectoryUploader {
+  readonly #o: Required<Omit<DirectoryUploaderOptions, 'uploadRegex'>> & { uploadRegex: RegExp };
+  readonly #candidates = new Map<string, Candidate>();
+  /** Snapshot last settled per path: uploaded, or given up with an error, or present at start. */
+  readonly #settled = new Map<string, FileSnapshot>();
+  readonly #queue: Array<{ relPath: string; snapshot: FileSnapshot }> = [];
+  readonly #active = new Map<string, Promise<void>>();
+  #lastActivity = Date.now();
+  #stats: UploaderStats = { filesUploaded: 0, bytesUploaded: 0, filesFailed: 0, inProgress: 0, queued: 0, recent: [] };
+  #firstScan = true;
+
+  constructor(options: DirectoryUploaderOptions) {
+    this.#o = {
+      uploadRegex: /^.*$/,
+      uploadExisting: false,
+      nThreads: 2,
+      watchdogLagTime: 3,
+      pollInterval: 500,
+      legacy: false,
+      excludeTopLevel: ['LOGS'],
+      ...options,
+    };
+  }
+
+  get stats(): UploaderStats {
+    return { ...this.#stats, inProgress: this.#active.size, queued: this.#queue.length, recent: [...this.#stats.recent] };
+  }
+
+  /** True when nothing is queued, sending or waiting to become quiet, for `seconds`. */
+  idle(seconds: number): boolean {
+    const busy = this.#queue.length > 0 || this.#active.size > 0 || this.#candidates.size > 0;
+    return !busy && Date.now() - this.#lastActivity >= seconds * 1000;
+  }
+
+  /** Scans and uploads until the signal aborts or `until()` says stop; then waits for in-flight files. */
+  async run(signal: AbortSignal, until: () => boolean = () => false): Promise<void> {
+    while (!signal.aborted) {
+      await this.scanOnce();
+      this.#pump();
+      if (until()) break;
+      await sleep(this.#o.pollInterval, signal);
+    }
+    await Promise.allSettled([...this.#active.values()]);
+    await this.#o.producer.flush();
+    await this.#o.registry.flush();
+  }
+
+  async scanOnce(now = Date.now()): Promise<void> {
+    const lagMs = this.#o.watchdogLagTime * 1000;
+    const seen = new Set<string>();
+    for (const relPath of await this.#listFiles()) {
+      seen.add(relPath);
+      if (this.#active.has(relPath) || this.#queue.some((q) => q.relPath === relPath)) continue;
+      let snapshot: FileSnapshot;
+      try {
+        snapshot = await snapshotFile(join(this.#o.root, relPath));
+      } catch {
+        continue; // vanished between listing and stat, or not a regular file
+      }
+      const settled = this.#settled.get(relPath);
+      if (settled && sameSnapshot(settled, snapshot)) continue;
+      if (this.#o.registry.isUploaded(relPath, snapshot.size, snapshot.mtime)) {
+        this.#settled.set(relPath, snapshot);
+        continue;
+      }
+      if (this.#firstScan) {
+        if (this.#o.uploadExisting) this.#enqueue(relPath, snapshot);
+        else this.#settled.set(relPath, snapshot);
+        continue;
+      }
+      const candidate = this.#candidates.get(relPath);
+      if (!candidate || !sameSnapshot(candidate.snapshot, snapshot)) {
+        this.#candidates.set(relPath, { snapshot, quietSince: now });
+        this.#lastActivity = now;
+      } else if (now - candidate.quietSince >= lagMs) {
+        this.#candidates.delete(relPath);
+        this.#enqueue(relPath, snapshot);
+      }
+    }
+    for (const relPath of this.#candidates.keys()) if (!seen.has(relPath)) this.#candidates.delete(relPath);
+    this.#firstScan = false;
+  }
+
+  #enqueue(relPath: string, snapshot: FileSnapshot): void {
+    this.#queue.push({ relPath, snapshot });
+    this.#lastActivity = Date.now();
+  }
+
+  #pump(): void {
+    while (this.#active.size < this.#o.nThreads && this.#queue.length > 0) {
+      const { relPath, snapshot } = this.#queue.shift()!;
+      const job = this.#upload(relPath, snapshot).finally(() => {
+        this.#active.delete(relPath);
+        this.#lastActivity = Date.now();
+        this.#pump();
+      });
+      this.#active.set(relPath, job);
+    }
+  }
+
+  async #upload(relPath: string, snapshot: FileSnapshot): Promise<void> {
+    const parts = relPath.split('/');
+    const filename = parts.pop()!;
+    const subdirStr = parts.join('/');
+    const log = this.#o.logger.child({ file: relPath });
+    try {
+      this.#o.registry.markStarted(relPath, { size: snapshot.size, mtime: snapshot.mtime, nChunks: Math.max(1, Math.ceil(snapshot.size / this.#o.chunkSize)) });
+      const result: UploadFileResult = await uploadFile(this.#o.producer, join(this.#o.root, relPath), {
+        chunkSize: this.#o.chunkSize,
+        subdirStr,
+        filename,
+        legacy: this.#o.legacy,
+      });
+      const fileHash = result.fileHash.toString('hex');
+      this.#o.registry.markUploaded(relPath, { size: result.size, mtime: result.mtime, nChunks: result.nChunks, fileHash });
+      await this.#o.registry.flush();
+      this.#settled.set(relPath, { size: result.size, mtime: result.mtime });
+      this.#stats.filesUploaded++;
+      this.#stats.bytesUploaded += result.size;
+      this.#stats.recent = [relPath, ...this.#stats.recent].slice(0, 10);
+      log.info({ bytes: result.size, chunks: result.nChunks, generations: result.generations }, 'uploaded');
+    } catch (err) {
+      this.#stats.filesFailed++;
+      this.#settled.set(relPath, snapshot); // retried when the file changes again
+      log.error({ code: errorCodeOf(err), err }, `upload failed: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  async #listFiles(): Promise<string[]> {
+    const entries = await readdir(this.#o.root, { recursive: true, withFileTypes: true });
+    const files: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const full = join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+      const relPath = relative(this.#o.root, full).split(sep).join('/');
+      const top = relPath.split('/')[0]!;
+      if (relPath.includes('/') && this.#o.excludeTopLevel.includes(top)) continue;
+      if (entry.name.startsWith('.')) continue;
+      if (!this.#o.uploadRegex.test(entry.name)) continue;
+      files.push(relPath);
+    }
+    return files.sort();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

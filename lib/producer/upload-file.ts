@@ -1,0 +1,68 @@
+/**
+ * Uploads one file: digest it, stream its chunks into a ChunkProducer, wait for every ack.
+ *
+ * A file that changes while it is being sent (size/mtime before and after, or a chunk whose bytes
+ * no longer match the first pass) is sent again from the start as a new generation: consumers
+ * replace a partial file when a chunk with a different file hash arrives (SPEC §3). After
+ * `maxGenerations` attempts the file is given up with ERR_FILE_CHANGED; a directory uploader
+ * tries it again once it is quiet.
+ */
+import { basename } from 'node:path';
+import { UploadError } from '../errors.js';
+import { chunkKey, encodeChunk } from '../codec/chunk-codec.js';
+import { digestFile, readChunks, sameSnapshot, snapshotFile } from './file-chunker.js';
+import type { ChunkProducer } from './chunk-producer.js';
+
+export interface UploadFileOptions {
+  chunkSize: number;
+  /** Directory relative to the upload root, `/` separators, `""` at the top level. */
+  subdirStr?: string;
+  /** Name on the wire; defaults to the base name of the path. */
+  filename?: string;
+  filenameAppend?: string;
+  /** Write 9-field values for OpenMSIStream <= 1.8.6. */
+  legacy?: boolean;
+  maxGenerations?: number;
+  /** Called after each chunk is queued, with the bytes of that chunk. */
+  onChunk?: (bytes: number) => void;
+}
+
+export interface UploadFileResult {
+  path: string;
+  size: number;
+  mtime: number;
+  fileHash: Buffer;
+  nChunks: number;
+  generations: number;
+}
+
+export async function uploadFile(producer: ChunkProducer, path: string, options: UploadFileOptions): Promise<UploadFileResult> {
+  const identity = {
+    filename: options.filename ?? basename(path),
+    subdirStr: options.subdirStr ?? '',
+    filenameAppend: options.filenameAppend ?? '',
+  };
+  const maxGenerations = options.maxGenerations ?? 5;
+  let lastError: unknown;
+  for (let generation = 1; generation <= maxGenerations; generation++) {
+    try {
+      const digest = await digestFile(path, options.chunkSize);
+      const acks: Promise<void>[] = [];
+      for await (const chunk of readChunks(path, digest, identity)) {
+        const { acked } = await producer.send(chunkKey(chunk), encodeChunk(chunk, { legacy: options.legacy === true }));
+        acks.push(acked);
+        options.onChunk?.(chunk.data.length);
+      }
+      await Promise.all(acks);
+      const after = await snapshotFile(path);
+      if (!sameSnapshot(digest, after)) {
+        throw new UploadError('ERR_FILE_CHANGED', `${path} changed while it was being sent`, { path });
+      }
+      return { path, size: digest.size, mtime: digest.mtime, fileHash: digest.fileHash, nChunks: digest.chunkHashes.length, generations: generation };
+    } catch (err) {
+      if (!(err instanceof UploadError) || err.code !== 'ERR_FILE_CHANGED') throw err;
+      lastError = err;
+    }
+  }
+  throw new UploadError('ERR_FILE_CHANGED', `${path} kept changing; gave up after ${maxGenerations} attempts`, { path }, lastError);
+}
