@@ -36,7 +36,9 @@ export async function snapshotFile(path: string): Promise<FileSnapshot> {
   try {
     const info = await stat(path, { bigint: true });
     if (!info.isFile()) throw new UploadError('ERR_FILE_UNREADABLE', `${path} is not a regular file`, { path });
-    return { size: Number(info.size), mtime: Number(info.mtimeNs) / 1e9 };
+    // Seconds as CPython's os.stat computes st_mtime (sec + nsec * 1e-9), so both sides agree.
+    const mtime = Number(info.mtimeNs / 1_000_000_000n) + Number(info.mtimeNs % 1_000_000_000n) * 1e-9;
+    return { size: Number(info.size), mtime };
   } catch (err) {
     throw fileError(err, path);
   }
