@@ -20,9 +20,9 @@ import { uploadFile, type UploadFileResult } from './upload-file.js';
 
 /** What the uploader needs from its registry (lib/registry/upload-registry.ts). */
 export interface UploadLedger {
-  isUploaded(relPath: string, size: number, mtime: number): boolean;
-  markStarted(relPath: string, info: { size: number; mtime: number; nChunks: number; fileHash?: string }): void;
-  markUploaded(relPath: string, info: { size: number; mtime: number; nChunks: number; fileHash: string }): void;
+  isUploaded(relPath: string, size: number, mtimeMs: number): boolean;
+  markStarted(relPath: string, info: { size: number; mtimeMs: number; nChunks: number }): unknown;
+  markUploaded(relPath: string, info: { size: number; mtimeMs: number; nChunks: number; fileHash: string }): void;
   flush(): Promise<void>;
 }
 
@@ -119,7 +119,7 @@ export class DirectoryUploader {
       }
       const settled = this.#settled.get(relPath);
       if (settled && sameSnapshot(settled, snapshot)) continue;
-      if (this.#o.registry.isUploaded(relPath, snapshot.size, snapshot.mtime)) {
+      if (this.#o.registry.isUploaded(relPath, snapshot.size, snapshot.mtime * 1000)) {
         this.#settled.set(relPath, snapshot);
         continue;
       }
@@ -164,7 +164,7 @@ export class DirectoryUploader {
     const subdirStr = parts.join('/');
     const log = this.#o.logger.child({ file: relPath });
     try {
-      this.#o.registry.markStarted(relPath, { size: snapshot.size, mtime: snapshot.mtime, nChunks: Math.max(1, Math.ceil(snapshot.size / this.#o.chunkSize)) });
+      this.#o.registry.markStarted(relPath, { size: snapshot.size, mtimeMs: snapshot.mtime * 1000, nChunks: Math.max(1, Math.ceil(snapshot.size / this.#o.chunkSize)) });
       const result: UploadFileResult = await uploadFile(this.#o.producer, join(this.#o.root, relPath), {
         chunkSize: this.#o.chunkSize,
         subdirStr,
@@ -172,7 +172,7 @@ export class DirectoryUploader {
         legacy: this.#o.legacy,
       });
       const fileHash = result.fileHash.toString('hex');
-      this.#o.registry.markUploaded(relPath, { size: result.size, mtime: result.mtime, nChunks: result.nChunks, fileHash });
+      this.#o.registry.markUploaded(relPath, { size: result.size, mtimeMs: result.mtime * 1000, nChunks: result.nChunks, fileHash });
       await this.#o.registry.flush();
       this.#settled.set(relPath, { size: result.size, mtime: result.mtime });
       this.#stats.filesUploaded++;
@@ -180,8 +180,12 @@ export class DirectoryUploader {
       this.#stats.recent = [relPath, ...this.#stats.recent].slice(0, 10);
       log.info({ bytes: result.size, chunks: result.nChunks, generations: result.generations }, 'uploaded');
     } catch (err) {
-      this.#stats.filesFailed++;
       this.#settled.set(relPath, snapshot); // retried when the file changes again
+      if (errorCodeOf(err) === 'ERR_FILE_VANISHED') {
+        log.warn({ code: 'ERR_FILE_VANISHED' }, 'file vanished before it was sent; skipped');
+        return;
+      }
+      this.#stats.filesFailed++;
       log.error({ code: errorCodeOf(err), err }, `upload failed: ${(err as Error)?.message ?? String(err)}`);
     }
   }

@@ -1,0 +1,176 @@
+/**
+ * ChunkAssembler: the stream face of the AssemblyTable (SPEC §3).
+ *
+ * In: SourceItems (decoded chunks and bad records). Out: AssemblyEvents: each accepted chunk
+ * (for a sink to store), `complete` when a file has all its chunks, `drop` when a generation is
+ * superseded or given up, and `settle` for records that need nothing more (bad input, stale
+ * generations, paths outside `downloadRegex`, files the registry already lists as processed
+ * with the same hash: the re-read tail of a file finished before a crash).
+ *
+ * Bad input is logged with topic/partition/offset and a reason code and settled; it never
+ * fails the stream. Backpressure is the sink's: one event per record, pushed in order.
+ * End of input (`_flush`): unfinished files stay unsettled, so their records are read again by
+ * the next run.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Logger } from 'pino';
+import { UnsafePathError, type DataFileStreamError } from '../errors.js';
+import { safeRelativePath } from '../paths/safe-path.js';
+import type { AssemblyEvent, FileRef, Outcome, SourceItem } from '../consumer/pipeline-events.js';
+import type { ChunkRecord, RecordPosition } from '../types.js';
+import { AssemblyTable, type FileState } from './assembly-table.js';
+import type { AssemblyTableOptions } from './assembly-table-options.js';
+
+/** The registry questions the assembler asks (lib/registry/file-registry.ts answers them). */
+export interface AssemblerRegistry {
+  isProcessed(relativeFilepath: string, fileHash: Buffer): boolean;
+  markInProgress(file: { filename: string; relativeFilepath: string; nTotalChunks: number }): void;
+}
+
+export interface ChunkAssemblerOptions {
+  logger: Logger;
+  registry?: AssemblerRegistry;
+  /** Only files whose relative path matches are assembled; the rest are settled as skipped. */
+  downloadRegex?: RegExp;
+  /** Top-level directory names no record may write into (the registry's LOGS, staging). */
+  reservedTopLevel?: readonly string[];
+  limits?: Partial<AssemblyTableOptions>;
+  /** Called for every bad record (for counters and the rejected-records table). */
+  onRejected?: (position: RecordPosition, error: DataFileStreamError) => void;
+}
+
+export class ChunkAssembler extends Transform {
+  readonly #o: ChunkAssemblerOptions;
+  readonly #table: AssemblyTable;
+  readonly #refs = new Map<FileState, FileRef>();
+  #generation = 0;
+
+  constructor(options: ChunkAssemblerOptions) {
+    super({ objectMode: true, highWaterMark: 16 });
+    this.#o = options;
+    this.#table = new AssemblyTable(options.limits ?? {});
+  }
+
+  /** Files with some chunks but not all. */
+  get openFiles(): number {
+    return this.#table.size;
+  }
+
+  /** Relative paths of the files being assembled, for `check`. */
+  openFilePaths(): string[] {
+    return [...this.#table.openFiles()].map((f) => f.relativePath);
+  }
+
+  override _transform(item: SourceItem, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (item.kind === 'bad') {
+      this.#reject(item.position, item.error);
+      callback();
+      return;
+    }
+    this.#add(item.record);
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#table.size > 0) this.#o.logger.info({ openFiles: this.#table.size }, 'input ended with files still incomplete; their records will be read again');
+    callback();
+  }
+
+  #add(record: ChunkRecord): void {
+    const { chunk } = record;
+    const position: RecordPosition = { topic: record.topic, partition: record.partition, offset: record.offset };
+    const early = this.#screen(record);
+    if (early) {
+      this.push({ kind: 'settle', positions: [position], outcome: early });
+      return;
+    }
+    const decision = this.#table.add(record);
+    switch (decision.kind) {
+      case 'accepted': {
+        if (decision.replaced) this.#drop(decision.replaced, [...decision.settle], 'superseded');
+        let ref = this.#refs.get(decision.file);
+        if (!ref) {
+          ref = this.#refOf(decision.file);
+          this.#refs.set(decision.file, ref);
+          this.#o.registry?.markInProgress({ filename: ref.relativePath.split('/').at(-1)!, relativeFilepath: ref.relativePath, nTotalChunks: ref.nTotalChunks });
+        }
+        this.push({ kind: 'chunk', file: ref, chunk, position });
+        if (decision.complete) {
+          const finished = this.#table.finish(decision.key) ?? decision.file;
+          this.#refs.delete(decision.file);
+          this.push({ kind: 'complete', file: ref, positions: [...finished.positions] });
+        }
+        return;
+      }
+      case 'duplicate':
+        return; // held by its file, settled with it
+      case 'stale':
+        this.push({ kind: 'settle', positions: [...decision.settle], outcome: 'skipped' });
+        return;
+      case 'rejected': {
+        this.#reject(position, decision.error, false);
+        this.push({ kind: 'settle', positions: [...decision.settle], outcome: 'rejected', error: decision.error });
+        if (decision.file && decision.key !== undefined) {
+          // The file can never complete now (a chunk over a limit, or contradicting the others).
+          const abandoned = this.#table.abandon(decision.key);
+          if (abandoned) this.#drop(abandoned, [...abandoned.positions], 'rejected', decision.error);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Decisions that need no assembly: filtered out, reserved path, or already processed. */
+  #screen(record: ChunkRecord): Outcome | undefined {
+    const { chunk } = record;
+    let relativePath: string;
+    try {
+      relativePath = safeRelativePath(chunk.subdirStr, chunk.filename, chunk.filenameAppend).relativePath;
+    } catch {
+      return undefined; // the table rejects it with the precise reason
+    }
+    const top = relativePath.split('/')[0]!;
+    if (relativePath.includes('/') && (this.#o.reservedTopLevel ?? []).includes(top)) {
+      const error = new UnsafePathError('ERR_UNSAFE_PATH', `"${relativePath}" is inside the reserved directory "${top}"`, { path: relativePath, ...positionOf(record) });
+      this.#reject(positionOf(record), error, false);
+      return 'rejected';
+    }
+    const uploadPath = chunk.subdirStr === '' ? chunk.filename : `${chunk.subdirStr}/${chunk.filename}`;
+    if (this.#o.downloadRegex && !this.#o.downloadRegex.test(uploadPath)) return 'skipped';
+    const open = this.#table.get(uploadPath);
+    if ((!open || !open.fileHash.equals(chunk.fileHash)) && this.#o.registry?.isProcessed(relativePath, chunk.fileHash)) return 'already_processed';
+    return undefined;
+  }
+
+  #refOf(file: FileState): FileRef {
+    return {
+      key: file.key,
+      relativePath: file.relativePath,
+      subdirStr: file.subdirStr,
+      filename: file.filename,
+      filenameAppend: file.filenameAppend,
+      fileHash: file.fileHash,
+      nTotalChunks: file.nTotalChunks,
+      fileMtime: file.fileMtime,
+      generation: ++this.#generation,
+      firstSeenAt: new Date(file.firstSeenAt),
+    };
+  }
+
+  #drop(file: FileState, positions: RecordPosition[], outcome: Outcome, error?: DataFileStreamError): void {
+    const ref = this.#refs.get(file);
+    this.#refs.delete(file);
+    if (ref) this.push({ kind: 'drop', file: ref, positions, outcome, ...(error ? { error } : {}) });
+    else this.push({ kind: 'settle', positions, outcome, ...(error ? { error } : {}) });
+  }
+
+  #reject(position: RecordPosition, error: DataFileStreamError, settle = true): void {
+    this.#o.logger.warn({ ...position, code: error.code }, `bad record skipped: ${error.message}`);
+    this.#o.onRejected?.(position, error);
+    if (settle) this.push({ kind: 'settle', positions: [position], outcome: 'rejected', error } satisfies AssemblyEvent);
+  }
+}
+
+function positionOf(record: ChunkRecord): RecordPosition {
+  return { topic: record.topic, partition: record.partition, offset: record.offset };
+}

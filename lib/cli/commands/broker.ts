@@ -1,0 +1,92 @@
+/**
+ * `datafile-stream broker start|stop|status`: a shell over lib/broker/local-kafka.ts.
+ *
+ * In: argv after the word `broker`. Out: one human line (or `--json`, one object) on stdout;
+ * progress such as the first jar fetch goes to the logger on stderr. Exit codes: 0 done (for
+ * `status`: a broker answers), 1 error or usage mistake (message on stderr, with its code),
+ * 3 `status` found no broker. Errors are reported here rather than thrown, so scripts/broker.ts
+ * gets the same output and exit codes as the bin.
+ */
+import { errorCodeOf } from '../../errors.js';
+import { brokerStatus, startBroker, stopBroker, type LocalBrokerOptions } from '../../broker/local-kafka.js';
+import { createLogger } from '../../log/create-logger.js';
+import { parseArgs, readHelp } from '../parse-args.js';
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_NOT_RUNNING = 3;
+
+export interface BrokerCommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const ACTIONS = new Set(['start', 'stop', 'status']);
+
+export async function runBroker(argv: string[], io: BrokerCommandIo = process): Promise<number> {
+  try {
+    const args = parseArgs(argv, {
+      string: ['data_dir', 'cache_dir'],
+      number: ['port', 'controller_port', 'timeout'],
+      boolean: ['json'],
+    });
+    if (args.help) {
+      io.stdout.write(readHelp('broker'));
+      return EXIT_OK;
+    }
+    const [action, ...extra] = args._.map(String);
+    if (action === undefined || !ACTIONS.has(action) || extra.length > 0) {
+      io.stderr.write(`datafile-stream broker: expected start, stop or status${action ? `, got "${[action, ...extra].join(' ')}"` : ''}\n\n`);
+      io.stderr.write(readHelp('broker'));
+      return EXIT_ERROR;
+    }
+    const options: LocalBrokerOptions = {
+      ...(args.port !== undefined && { port: args.port as number }),
+      ...(args.controller_port !== undefined && { controllerPort: args.controller_port as number }),
+      ...(args.data_dir && { dataDir: args.data_dir as string }),
+      ...(args.cache_dir && { cacheDir: args.cache_dir as string }),
+      ...(args.timeout !== undefined && { startTimeoutMs: (args.timeout as number) * 1000 }),
+      logger: createLogger({ name: 'broker', streamLevel: 'info' }),
+    };
+    const print = (value: object, line: string): void => {
+      io.stdout.write(args.json ? `${JSON.stringify(value)}\n` : `${line}\n`);
+    };
+
+    if (action === 'start') {
+      const r = await startBroker(options);
+      const who = r.pid !== undefined ? `pid ${r.pid}` : `not started from ${r.dataDir}`;
+      print(
+        r,
+        r.alreadyRunning
+          ? `A Kafka broker already answers on 127.0.0.1:${r.port}; reusing it (${who}).`
+          : `Kafka ${r.version} is up on 127.0.0.1:${r.port} (pid ${r.pid}, data ${r.dataDir}, log ${r.logFile}).`,
+      );
+      return EXIT_OK;
+    }
+    if (action === 'stop') {
+      const r = await stopBroker(options);
+      if (r.stopped) {
+        print(r, `Stopped the Kafka broker on 127.0.0.1:${r.port} (pid ${r.pid}${r.forced ? ', killed after SIGTERM timed out' : ''}).`);
+        return EXIT_OK;
+      }
+      if (r.reason === 'not-running') {
+        print(r, `No Kafka broker is running on 127.0.0.1:${r.port}; nothing to stop.`);
+        return EXIT_OK;
+      }
+      print(r, `What answers on 127.0.0.1:${r.port} was not started from this data dir; not stopping it (try --data_dir).`);
+      return EXIT_ERROR;
+    }
+    const s = await brokerStatus(options);
+    const where = `data ${s.dataDir}, Kafka ${s.version}${s.jarsCached ? '' : ', jars not fetched yet'}`;
+    if (s.running) {
+      print(s, `running: Kafka broker on 127.0.0.1:${s.port} (${s.pid !== undefined ? `pid ${s.pid}` : 'not started from this data dir'}; ${where})`);
+      return EXIT_OK;
+    }
+    const why = s.listening === 'other' ? 'the port is taken by something that is not Kafka' : 'nothing answers';
+    print(s, `not running: ${why} on 127.0.0.1:${s.port} (${s.pid !== undefined ? `pid ${s.pid} is alive but not answering; ` : ''}${where})`);
+    return EXIT_NOT_RUNNING;
+  } catch (err) {
+    io.stderr.write(`datafile-stream broker: ${errorCodeOf(err)}: ${(err as Error)?.message ?? String(err)}\n`);
+    return EXIT_ERROR;
+  }
+}

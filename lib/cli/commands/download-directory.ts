@@ -1,0 +1,6 @@
+/** `datafile-stream download-directory <output_dir>`: see DataFileDownloadDirectory. */
+import { DataFileDownloadDirectory } from '../../processors/data-file-download-directory.js';
+
+export function run(argv: string[]): Promise<number> {
+  return DataFileDownloadDirectory.runFromCommandLine(argv);
+}

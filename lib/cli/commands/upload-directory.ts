@@ -1,0 +1,94 @@
+/**
+ * `datafile-stream upload-directory <dir>` (OpenMSIStream's DataFileUploadDirectory): watch a
+ * tree and upload new and changed files until stopped (`q`, SIGINT/SIGTERM) or, with
+ * `--until_idle SECONDS`, until everything found was acknowledged and nothing changed for that
+ * long.
+ */
+import { resolve, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { ConfigError } from '../../errors.js';
+import { createLogger } from '../../log/create-logger.js';
+import { DirectoryUploader } from '../../producer/upload-directory.js';
+import { UploadRegistry } from '../../registry/upload-registry.js';
+import { listenForControl } from '../control-input.js';
+import { ArgumentParser } from '../runnable.js';
+import { checkChunkSize, connectProducer, positiveInteger, UPLOAD_ARGUMENTS } from './upload-options.js';
+
+/** OpenMSIStream's default: skip hidden files and .log files. */
+export const DEFAULT_UPLOAD_REGEX = '^((?!(\\.|.*.log))).*$';
+
+export const uploadDirectoryParser = new ArgumentParser(
+  [
+    { name: 'upload_dir', type: 'string', positional: true, help: 'the directory to watch' },
+    ...UPLOAD_ARGUMENTS,
+    { name: 'upload_regex', type: 'string', default: DEFAULT_UPLOAD_REGEX, help: 'only file names matching this regex are uploaded' },
+    { name: 'upload_existing', type: 'boolean', default: false, help: 'also upload the files already there at start' },
+    { name: 'watchdog_lag_time', type: 'number', default: 3, help: 'seconds a file must stay unchanged before it is sent' },
+    { name: 'use_polling_observer', type: 'boolean', default: false, help: 'accepted for OpenMSIStream compatibility (the tree is always polled)' },
+    { name: 'until_idle', type: 'number', help: 'exit 0 once everything is acknowledged and nothing changed for this many seconds' },
+    { name: 'logger_stream_level', type: 'string', default: 'info', help: 'log level on stderr' },
+    { name: 'logger_file_level', type: 'string', default: 'warning', help: 'log level in LOGS/DataFileUploadDirectory.log' },
+  ],
+  'Usage: datafile-stream upload-directory <upload_dir> [options]\n\nWatches a directory tree and uploads new and changed files (OpenMSIStream DataFileUploadDirectory).\nType q + Enter (or send SIGINT/SIGTERM) to stop, c + Enter for counts.',
+);
+
+export async function run(argv: string[]): Promise<number> {
+  const args = uploadDirectoryParser.parse(argv);
+  if (args.help) {
+    process.stdout.write(uploadDirectoryParser.help());
+    return 0;
+  }
+  const root = resolve(String(args.upload_dir));
+  const info = await stat(root).catch(() => undefined);
+  if (!info?.isDirectory()) throw new ConfigError('ERR_INVALID_ARGUMENT', `${root} is not a directory`, { path: root });
+  const chunkSize = checkChunkSize(args.chunk_size);
+  let uploadRegex: RegExp;
+  try {
+    uploadRegex = new RegExp(String(args.upload_regex));
+  } catch (err) {
+    throw new ConfigError('ERR_INVALID_ARGUMENT', `--upload_regex is not a valid regular expression: ${(err as Error).message}`, { option: 'upload_regex' });
+  }
+  const logger = createLogger({
+    name: 'DataFileUploadDirectory',
+    streamLevel: String(args.logger_stream_level),
+    fileLevel: String(args.logger_file_level),
+    filePath: join(root, 'LOGS', 'DataFileUploadDirectory.log'),
+  });
+  const connected = await connectProducer(args, logger);
+  const registry = await UploadRegistry.open({ dir: root, topic: connected.topic });
+  const uploader = new DirectoryUploader({
+    root,
+    producer: connected.chunks,
+    registry,
+    logger,
+    chunkSize,
+    uploadRegex,
+    uploadExisting: args.upload_existing === true,
+    nThreads: positiveInteger(args.n_threads, 'n_threads'),
+    watchdogLagTime: Number(args.watchdog_lag_time),
+    legacy: args.legacy === true,
+  });
+  const stop = new AbortController();
+  const dispose = listenForControl({
+    stop: (reason) => {
+      logger.info({ reason }, 'stopping after the files in flight');
+      stop.abort();
+    },
+    check: () => {
+      const s = uploader.stats;
+      return `files uploaded: ${s.filesUploaded} (${(s.bytesUploaded / 1048576).toFixed(1)} MiB), failed: ${s.filesFailed}, in progress: ${s.inProgress}, queued: ${s.queued}\nrecent: ${s.recent.join(', ') || '(none)'}`;
+    },
+  });
+  const untilIdle = args.until_idle === undefined ? undefined : Number(args.until_idle);
+  logger.info({ dir: root, topic: connected.topic, uploadExisting: args.upload_existing === true }, 'watching for files to upload');
+  try {
+    await uploader.run(stop.signal, () => untilIdle !== undefined && uploader.idle(untilIdle));
+  } finally {
+    dispose();
+    await connected.close();
+    await registry.close();
+  }
+  const s = uploader.stats;
+  logger.info({ filesUploaded: s.filesUploaded, bytes: s.bytesUploaded, filesFailed: s.filesFailed }, 'upload-directory finished');
+  return s.filesFailed > 0 ? 1 : 0;
+}

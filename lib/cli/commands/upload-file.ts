@@ -1,0 +1,37 @@
+/**
+ * `datafile-stream upload-file <filepath>` (OpenMSIStream's UploadDataFile): chunk one file,
+ * produce every chunk, wait for the broker's acknowledgements, exit 0.
+ */
+import { resolve } from 'node:path';
+import { createLogger } from '../../log/create-logger.js';
+import { uploadFile } from '../../producer/upload-file.js';
+import { ArgumentParser } from '../runnable.js';
+import { checkChunkSize, connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
+
+export const uploadFileParser = new ArgumentParser(
+  [
+    { name: 'filepath', type: 'string', positional: true, help: 'the file to upload' },
+    ...UPLOAD_ARGUMENTS,
+    { name: 'logger_stream_level', type: 'string', default: 'info', help: 'log level on stderr' },
+  ],
+  'Usage: datafile-stream upload-file <filepath> [options]\n\nChunks one file and produces it to a Kafka topic (OpenMSIStream UploadDataFile), then exits.',
+);
+
+export async function run(argv: string[]): Promise<number> {
+  const args = uploadFileParser.parse(argv);
+  if (args.help) {
+    process.stdout.write(uploadFileParser.help());
+    return 0;
+  }
+  const chunkSize = checkChunkSize(args.chunk_size);
+  const logger = createLogger({ name: 'UploadDataFile', streamLevel: String(args.logger_stream_level) });
+  const path = resolve(String(args.filepath));
+  const connected = await connectProducer(args, logger);
+  try {
+    const result = await uploadFile(connected.chunks, path, { chunkSize, legacy: args.legacy === true });
+    logger.info({ file: path, topic: connected.topic, bytes: result.size, chunks: result.nChunks }, 'uploaded');
+    return 0;
+  } finally {
+    await connected.close();
+  }
+}

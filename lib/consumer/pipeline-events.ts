@@ -1,0 +1,70 @@
+/**
+ * What flows between the consumer stages (SPEC §1):
+ *
+ *   KafkaSource --SourceItem--> ChunkAssembler --AssemblyEvent--> DiskSink | MemoryBuffer
+ *     --SinkEvent--> ProcessTransform --Settlement--> OffsetCommitter
+ *
+ * Every record the source observed reaches the committer exactly once inside some `positions`
+ * list, however its story ends (file processed, failed for good, rejected, skipped), so the
+ * committer can move each partition's watermark past it.
+ */
+import type { DataFileStreamError } from '../errors.js';
+import type { ChunkRecord, DataFileChunk, RecordPosition } from '../types.js';
+import type { DownloadDataFile } from '../process/download-data-file.js';
+
+/** One record as read: a decoded chunk, or a value that is not one. */
+export type SourceItem =
+  | { kind: 'chunk'; record: ChunkRecord }
+  | { kind: 'bad'; position: RecordPosition; error: DataFileStreamError; key: string | null };
+
+/** Identity of a file being assembled (one generation of one relative path). */
+export interface FileRef {
+  /** Relative path of the upload (subdir + filename): the identity of the file. */
+  key: string;
+  /** Relative output path, with filename_append applied. */
+  relativePath: string;
+  subdirStr: string;
+  filename: string;
+  filenameAppend: string;
+  fileHash: Buffer;
+  nTotalChunks: number;
+  fileMtime: number | null;
+  /** Distinguishes generations of one path in the sinks' staging names. */
+  generation: number;
+  firstSeenAt: Date;
+}
+
+export type Outcome =
+  | 'processed'
+  | 'already_processed'
+  | 'failed'
+  | 'mismatched_hash'
+  | 'rejected'
+  | 'skipped'
+  | 'superseded'
+  | 'staged';
+
+export interface Settlement {
+  kind: 'settle';
+  positions: RecordPosition[];
+  outcome: Outcome;
+  file?: FileRef;
+  error?: DataFileStreamError | Error;
+}
+
+export type AssemblyEvent =
+  | { kind: 'chunk'; file: FileRef; chunk: DataFileChunk; position: RecordPosition }
+  | { kind: 'complete'; file: FileRef; positions: RecordPosition[] }
+  | { kind: 'drop'; file: FileRef; positions: RecordPosition[]; outcome: Outcome; error?: DataFileStreamError }
+  | Settlement;
+
+/** A verified file ready for processing; `release()` gives its memory back once processed. */
+export interface ReadyFile {
+  kind: 'file';
+  ref: FileRef;
+  file: DownloadDataFile;
+  positions: RecordPosition[];
+  release: () => void;
+}
+
+export type SinkEvent = ReadyFile | Settlement;

@@ -1,0 +1,230 @@
+/**
+ * Runs the consumer pipeline end to end for one topic and group:
+ *
+ *   KafkaSource -> ChunkAssembler -> DiskSink | MemoryBuffer -> ProcessTransform -> OffsetCommitter
+ *
+ * composed with `pipeline` and an AbortSignal. It owns what outlives single stages: the kafkajs
+ * consumer (connected before the pipeline, disconnected after the last commit), the registry,
+ * the offset tracker, `--until_idle`, the console control (`c`, `q`) and signals.
+ *
+ * Stopping (signal, `q`, idle) stops fetching; everything already read drains through the
+ * stages, the committer flushes the registry and commits, then the consumer disconnects.
+ * If draining takes longer than `shutdownTimeoutMs`, the pipeline is aborted: unfinished files
+ * were never committed, so the next run reads them again.
+ */
+import { mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { ChunkAssembler } from '../assembler/chunk-assembler.js';
+import { errorCodeOf } from '../errors.js';
+import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
+import { OffsetCommitter } from '../offsets/offset-committer.js';
+import { OffsetTracker } from '../offsets/offset-tracker.js';
+import type { DownloadDataFile, ConsumerMode } from '../process/download-data-file.js';
+import { ProcessTransform, type ProcessFn } from '../process/process-transform.js';
+import { FileRegistry } from '../registry/file-registry.js';
+import { DiskSink, STAGING_DIR_NAME } from '../sinks/disk-sink.js';
+import { MemoryBuffer } from '../sinks/memory-buffer.js';
+import { KafkaSource } from '../source/kafka-source.js';
+import type { FileRef, Settlement } from './pipeline-events.js';
+import { ConsumerStats } from './consumer-stats.js';
+
+export const CREATE_NEW = 'create_new';
+
+export interface ConsumerRunOptions {
+  config: string;
+  topic: string;
+  /** `create_new` makes a fresh group (restart recovery off). */
+  groupId: string;
+  outputDir: string;
+  mode: ConsumerMode;
+  logger: Logger;
+  nThreads?: number;
+  downloadRegex?: RegExp;
+  /** Stop once caught up and idle this many seconds. */
+  untilIdle?: number;
+  /** Bytes of file data memory mode may hold (default 256 MiB). */
+  memoryBudget?: number;
+  maxAttempts?: number;
+  processTimeoutMs?: number;
+  process?: ProcessFn;
+  onFailed?: (file: DownloadDataFile, error: Error) => Promise<void> | void;
+  onMismatchedHash?: (ref: FileRef) => Promise<void> | void;
+  signal?: AbortSignal;
+  commitIntervalMs?: number;
+  shutdownTimeoutMs?: number;
+  /** Read `q`/`c` from stdin and stop on SIGINT/SIGTERM (the programs do; tests may not). */
+  interactive?: boolean;
+  /** Live progress line on stderr (default: when stderr is a TTY). */
+  progress?: boolean;
+}
+
+export interface ConsumerSummary {
+  groupId: string;
+  stoppedBy: string;
+  filesProcessed: number;
+  filesFailed: number;
+  filesMismatched: number;
+  recordsRejected: number;
+  recordsRead: number;
+  bytesRead: number;
+  elapsedMs: number;
+}
+
+export async function runConsumer(options: ConsumerRunOptions): Promise<ConsumerSummary> {
+  const { logger, topic } = options;
+  const started = Date.now();
+  const groupId = options.groupId === CREATE_NEW || options.groupId === '' ? `datafile-stream-${randomUUID()}` : options.groupId;
+  if (groupId !== options.groupId) {
+    logger.warn({ groupId }, 'consumer group "create_new": a fresh group was made, so restart recovery is off; pass --consumer_group_id NAME to resume after a restart');
+  }
+  await mkdir(options.outputDir, { recursive: true });
+  const registry = await FileRegistry.open({ dir: options.outputDir, topic, group: groupId });
+  const setup = kafkaFromConfig(options.config, 'consumer', logger);
+  const c = setup.consumer;
+  const consumer = setup.kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    ...(c.sessionTimeout !== undefined && { sessionTimeout: c.sessionTimeout }),
+    ...(c.heartbeatInterval !== undefined && { heartbeatInterval: c.heartbeatInterval }),
+    ...(c.rebalanceTimeout !== undefined && { rebalanceTimeout: c.rebalanceTimeout }),
+    ...(c.maxBytesPerPartition !== undefined && { maxBytesPerPartition: c.maxBytesPerPartition }),
+    ...(c.maxBytes !== undefined && { maxBytes: c.maxBytes }),
+    ...(c.minBytes !== undefined && { minBytes: c.minBytes }),
+    ...(c.maxWaitTimeInMs !== undefined && { maxWaitTimeInMs: c.maxWaitTimeInMs }),
+  });
+  const admin = setup.kafka.admin();
+  await consumer.connect();
+  await admin.connect();
+
+  const tracker = new OffsetTracker();
+  const stats = new ConsumerStats();
+  const source = new KafkaSource({ consumer, topic, tracker, logger: logger.child({ stage: 'source' }), fromBeginning: c.fromBeginning ?? true });
+  const assembler = new ChunkAssembler({
+    logger: logger.child({ stage: 'assembler' }),
+    registry,
+    ...(options.downloadRegex && { downloadRegex: options.downloadRegex }),
+    reservedTopLevel: ['LOGS', STAGING_DIR_NAME],
+  });
+  const stagingDir = join(options.outputDir, STAGING_DIR_NAME);
+  const sink =
+    options.mode === 'memory'
+      ? new MemoryBuffer({ logger: logger.child({ stage: 'memory' }), stagingDir, ...(options.memoryBudget !== undefined && { maxBytes: options.memoryBudget }) })
+      : new DiskSink({ logger: logger.child({ stage: 'disk' }), outputDir: options.outputDir, stagingDir, keepInMemory: options.mode === 'both' });
+  const abort = new AbortController();
+  const processing = new ProcessTransform({
+    logger: logger.child({ stage: 'process' }),
+    process: options.process ?? (async () => undefined),
+    nThreads: options.nThreads ?? 2,
+    maxAttempts: options.maxAttempts ?? 3,
+    signal: abort.signal,
+    ...(options.processTimeoutMs !== undefined && { timeoutMs: options.processTimeoutMs }),
+    ...(options.onFailed && { onFailed: options.onFailed }),
+  });
+  const committer = new OffsetCommitter({
+    tracker,
+    registry,
+    logger: logger.child({ stage: 'commit' }),
+    intervalMs: options.commitIntervalMs ?? 1000,
+    commit: (offsets) => consumer.commitOffsets(offsets),
+    onSettled: async (s: Settlement) => {
+      stats.record(s);
+      if (s.outcome === 'mismatched_hash' && s.file) await options.onMismatchedHash?.(s.file);
+    },
+  });
+
+  let stoppedBy = 'end of input';
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    if (stopping) return stopping;
+    stoppedBy = reason;
+    logger.info({ reason }, 'stopping: no more fetching; finishing what was read');
+    const deadline = setTimeout(() => {
+      logger.warn('shutdown timeout: abandoning unfinished work (it was not committed and will be read again)');
+      abort.abort();
+    }, options.shutdownTimeoutMs ?? 30_000);
+    deadline.unref();
+    stopping = source.stop();
+    return stopping;
+  };
+  options.signal?.addEventListener('abort', () => void stop('aborted'), { once: true });
+
+  const disposeControl = options.interactive
+    ? (await import('../cli/control-input.js')).listenForControl({
+        stop: (reason) => void stop(reason),
+        check: () => stats.describe({ recordsRead: source.recordsRead, inProgress: assembler.openFiles + processing.inProgress, openPaths: assembler.openFilePaths() }),
+      })
+    : () => undefined;
+
+  const watcher = setInterval(() => {
+    if (options.progress ?? process.stderr.isTTY) {
+      process.stderr.write(`\r${stats.progressLine({ bytesRead: source.bytesRead, inProgress: assembler.openFiles + processing.inProgress, elapsedMs: Date.now() - started })}`);
+    }
+    if (options.untilIdle === undefined || stopping) return;
+    const quiet = source.quietFor >= options.untilIdle * 1000;
+    const drained = tracker.pendingTotal() === 0 && assembler.openFiles === 0 && processing.inProgress === 0;
+    if (!quiet || !drained) return;
+    caughtUp(admin, consumer, topic, groupId, source.assignedPartitions, tracker)
+      .then((yes) => {
+        if (yes) void stop('idle');
+      })
+      .catch((err: unknown) => logger.debug({ err }, 'lag check failed'));
+  }, 500);
+
+  let failure: unknown;
+  try {
+    await pipeline(source, assembler, sink, processing, committer, { signal: abort.signal });
+  } catch (err) {
+    if (!abort.signal.aborted) {
+      failure = err;
+      logger.error({ err, code: errorCodeOf(err) }, `consumer stopped on an error: ${(err as Error)?.message ?? String(err)}`);
+    }
+  } finally {
+    clearInterval(watcher);
+    if (options.progress ?? process.stderr.isTTY) process.stderr.write('\n');
+    disposeControl();
+    await committer.commitNow().catch(() => undefined);
+    await consumer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await registry.close().catch((err: unknown) => logger.error({ err }, 'registry close failed'));
+  }
+  if (failure) throw failure;
+  const summary: ConsumerSummary = {
+    groupId,
+    stoppedBy,
+    ...stats.totals(),
+    recordsRead: source.recordsRead,
+    bytesRead: source.bytesRead,
+    elapsedMs: Date.now() - started,
+  };
+  logger.info(summary, 'consumer finished');
+  return summary;
+}
+
+/**
+ * True when the group's committed offset reached the end of every partition assigned here.
+ * The tracker's own commits are checked first; the broker is asked only then.
+ */
+async function caughtUp(
+  admin: ReturnType<ReturnType<typeof kafkaFromConfig>['kafka']['admin']>,
+  _consumer: unknown,
+  topic: string,
+  groupId: string,
+  assigned: number[],
+  tracker: OffsetTracker,
+): Promise<boolean> {
+  if (assigned.length === 0) return false;
+  const ends = await admin.fetchTopicOffsets(topic);
+  const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  for (const partition of assigned) {
+    const end = ends.find((e) => e.partition === partition);
+    if (!end) return false;
+    const mine = tracker.committed(topic, partition) ?? byPartition.get(partition) ?? '-1';
+    const position = BigInt(mine) < 0n ? BigInt(end.low) : BigInt(mine);
+    if (position < BigInt(end.high)) return false;
+  }
+  return true;
+}

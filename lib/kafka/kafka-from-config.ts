@@ -1,0 +1,35 @@
+/**
+ * Turns an OpenMSIStream config file into a kafkajs client plus the role's options: the one place
+ * where config warnings (unknown keys, keys for the other role) are logged.
+ */
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { loadConfig, type ConfigFile } from '../config/config-file.js';
+import { consumerOptions, kafkaClientOptions, producerOptions, type ConsumerOptions, type KafkaRole, type ProducerOptions } from '../config/kafka-options.js';
+import { createKafka } from './kafka-client.js';
+
+export interface KafkaSetup {
+  config: ConfigFile;
+  kafka: Kafka;
+  producer: ProducerOptions;
+  consumer: ConsumerOptions;
+}
+
+export function kafkaFromConfig(nameOrPath: string, role: KafkaRole, logger: Logger): KafkaSetup {
+  const config = loadConfig(nameOrPath, process.env, { expand: ['broker', role] });
+  const client = kafkaClientOptions(config.sections, role);
+  const producer = producerOptions(config.sections);
+  const consumer = consumerOptions(config.sections);
+  const roleWarnings = role === 'producer' ? producer.warnings : consumer.warnings;
+  for (const warning of [...client.warnings, ...roleWarnings]) logger.warn({ config: config.path }, `config: ${warning}`);
+  const kafka = createKafka({
+    brokers: client.brokers,
+    ...(client.clientId !== undefined && { clientId: client.clientId }),
+    ssl: client.ssl,
+    ...(client.sasl !== undefined && { sasl: client.sasl }),
+    ...(client.connectionTimeout !== undefined && { connectionTimeout: client.connectionTimeout }),
+    ...(producer.retries !== undefined && role === 'producer' && { retry: { retries: producer.retries } }),
+    logger,
+  });
+  return { config, kafka, producer, consumer };
+}

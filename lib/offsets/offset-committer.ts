@@ -1,0 +1,127 @@
+/**
+ * OffsetCommitter: the end of the consumer pipeline. In: Settlements. It records each file's
+ * outcome in the registry, settles the file's records in the OffsetTracker, and commits every
+ * partition's watermark (one past the highest offset below which every record is settled).
+ *
+ * Order is the guarantee: a commit first makes the registry durable (fsync), then commits, so a
+ * crash at any point either re-reads a record or finds its file in the registry, never loses
+ * it. Commits run every `intervalMs` and once more at the end (`_final`). A failed commit is
+ * logged and retried with the next one; nothing is ever committed past unfinished work.
+ */
+import { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { errorCodeOf } from '../errors.js';
+import type { Settlement } from '../consumer/pipeline-events.js';
+import type { CommitOffset, OffsetTracker } from './offset-tracker.js';
+
+/** The registry writes the committer makes (lib/registry/file-registry.ts). */
+export interface CommitterRegistry {
+  markProcessed(file: { filename: string; relativeFilepath: string; nTotalChunks: number; fileHash: Buffer }): void;
+  markFailed(file: { filename: string; relativeFilepath: string; nTotalChunks: number }, reason?: string | Error): void;
+  markMismatchedHash(file: { filename: string; relativeFilepath: string; nTotalChunks: number }): void;
+  clearInProgress(relativeFilepath: string): boolean;
+  flush(): Promise<void>;
+}
+
+export interface OffsetCommitterOptions {
+  tracker: OffsetTracker;
+  registry?: CommitterRegistry;
+  commit: (offsets: CommitOffset[]) => Promise<void>;
+  logger: Logger;
+  intervalMs?: number;
+  /** Sees every settlement after it was recorded (counters, callbacks). */
+  onSettled?: (settlement: Settlement) => void | Promise<void>;
+}
+
+export class OffsetCommitter extends Writable {
+  readonly #o: OffsetCommitterOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #committing: Promise<void> = Promise.resolve();
+  #commits = 0;
+
+  constructor(options: OffsetCommitterOptions) {
+    super({ objectMode: true, highWaterMark: 16 });
+    this.#o = options;
+  }
+
+  get commits(): number {
+    return this.#commits;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    this.#timer = setInterval(() => void this.commitNow(), this.#o.intervalMs ?? 1000);
+    this.#timer.unref();
+    callback();
+  }
+
+  override _write(settlement: Settlement, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#record(settlement)
+      .then(() => {
+        for (const p of settlement.positions) this.#o.tracker.settle(p.topic, p.partition, p.offset);
+        callback();
+      })
+      .catch(callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    clearInterval(this.#timer);
+    this.commitNow().then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearInterval(this.#timer);
+    callback(error);
+  }
+
+  /** Flushes the registry, then commits what is settled. Serialized: one commit at a time. */
+  commitNow(): Promise<void> {
+    this.#committing = this.#committing.then(() => this.#commitOnce());
+    return this.#committing;
+  }
+
+  async #commitOnce(): Promise<void> {
+    try {
+      await this.#o.registry?.flush();
+    } catch (err) {
+      this.#o.logger.error({ err, code: errorCodeOf(err) }, 'registry flush failed; not committing offsets');
+      return;
+    }
+    const offsets = this.#o.tracker.commitOffsets();
+    if (offsets.length === 0) return;
+    try {
+      await this.#o.commit(offsets);
+      for (const o of offsets) this.#o.tracker.markCommitted(o.topic, o.partition, o.offset);
+      this.#commits++;
+      this.#o.logger.debug({ offsets }, 'offsets committed');
+    } catch (err) {
+      for (const o of offsets) this.#o.tracker.markCommitFailed(o.topic, o.partition);
+      this.#o.logger.warn({ err, code: errorCodeOf(err) }, 'offset commit failed; will retry');
+    }
+  }
+
+  async #record(s: Settlement): Promise<void> {
+    const registry = this.#o.registry;
+    const ref = s.file;
+    if (registry && ref) {
+      const file = { filename: ref.relativePath.split('/').at(-1)!, relativeFilepath: ref.relativePath, nTotalChunks: ref.nTotalChunks, fileHash: ref.fileHash };
+      switch (s.outcome) {
+        case 'processed':
+          registry.markProcessed(file);
+          break;
+        case 'failed':
+          registry.markFailed(file, s.error);
+          break;
+        case 'mismatched_hash':
+          registry.markMismatchedHash(file);
+          break;
+        case 'superseded':
+        case 'already_processed':
+          registry.clearInProgress(ref.relativePath);
+          break;
+        default:
+          break;
+      }
+    }
+    await this.#o.onSettled?.(s);
+  }
+}

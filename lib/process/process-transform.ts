@@ -1,0 +1,133 @@
+/**
+ * ProcessTransform: runs the processing function on each verified file, `nThreads` at a time.
+ *
+ * In: SinkEvents (ready files, and settlements that just pass through). Out: one Settlement per
+ * file: `processed`, or `failed` once `maxAttempts` attempts failed (a thrown error counts as a
+ * returned one; attempts are spaced by exponential backoff; `timeoutMs` turns a hung attempt into
+ * a failed one so other files keep flowing).
+ *
+ * Backpressure: with `nThreads` files in processing, the write callback is held until one
+ * finishes, so upstream buffers fill and the Kafka source stops fetching. End of input: `_flush`
+ * waits for every file in processing.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Logger } from 'pino';
+import { errorCodeOf, ProcessingError } from '../errors.js';
+import type { DownloadDataFile } from './download-data-file.js';
+import type { ReadyFile, SinkEvent, Settlement } from '../consumer/pipeline-events.js';
+
+export type ProcessFn = (file: DownloadDataFile) => Promise<Error | undefined | null | void>;
+
+export interface ProcessTransformOptions {
+  process: ProcessFn;
+  /** Called once a file has failed for good (the processor's failedProcessingCallback). */
+  onFailed?: (file: DownloadDataFile, error: Error) => Promise<void> | void;
+  logger: Logger;
+  nThreads?: number;
+  maxAttempts?: number;
+  /** First retry delay in ms; doubles each attempt (default 500). */
+  backoffMs?: number;
+  /** Per-attempt time limit in ms (default none). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export class ProcessTransform extends Transform {
+  readonly #o: Required<Omit<ProcessTransformOptions, 'onFailed' | 'timeoutMs' | 'signal'>> & Pick<ProcessTransformOptions, 'onFailed' | 'timeoutMs' | 'signal'>;
+  readonly #running = new Set<Promise<void>>();
+  #waitingForSlot: (() => void) | undefined;
+
+  constructor(options: ProcessTransformOptions) {
+    super({ objectMode: true, highWaterMark: 4 });
+    const nThreads = options.nThreads ?? 2;
+    const maxAttempts = options.maxAttempts ?? 3;
+    if (!Number.isInteger(nThreads) || nThreads < 1) throw new ProcessingError('ERR_INVALID_OPTION', `nThreads must be a positive integer, got ${nThreads}`, { option: 'nThreads' });
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ProcessingError('ERR_INVALID_OPTION', `maxAttempts must be a positive integer, got ${maxAttempts}`, { option: 'maxAttempts' });
+    this.#o = { backoffMs: 500, ...options, nThreads, maxAttempts };
+  }
+
+  get inProgress(): number {
+    return this.#running.size;
+  }
+
+  override _transform(event: SinkEvent, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (event.kind !== 'file') {
+      callback(null, event);
+      return;
+    }
+    const job = this.#processFile(event).then((settlement) => {
+      this.#running.delete(job);
+      this.push(settlement);
+      const wake = this.#waitingForSlot;
+      this.#waitingForSlot = undefined;
+      wake?.();
+    });
+    this.#running.add(job);
+    if (this.#running.size < this.#o.nThreads) callback();
+    else this.#waitingForSlot = () => callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    Promise.all([...this.#running]).then(() => callback(), callback);
+  }
+
+  async #processFile(ready: ReadyFile): Promise<Settlement> {
+    const { file } = ready;
+    const log = this.#o.logger.child({ file: file.relativeFilepath });
+    let lastError: Error = new ProcessingError('ERR_PROCESSING_FAILED', 'not attempted');
+    try {
+      for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
+        const error = await this.#attempt(file);
+        if (!error) {
+          log.debug({ attempt }, 'processed');
+          return { kind: 'settle', positions: ready.positions, outcome: 'processed', file: ready.ref };
+        }
+        lastError = error;
+        log.warn({ attempt, code: errorCodeOf(error), err: error }, `processing attempt ${attempt}/${this.#o.maxAttempts} failed: ${error.message}`);
+        if (attempt < this.#o.maxAttempts && !this.#o.signal?.aborted) await delay(this.#o.backoffMs * 2 ** (attempt - 1), this.#o.signal);
+        if (this.#o.signal?.aborted) break;
+      }
+      log.error({ code: errorCodeOf(lastError) }, `processing failed for good: ${lastError.message}`);
+      try {
+        await this.#o.onFailed?.(file, lastError);
+      } catch (err) {
+        log.error({ err }, 'failedProcessingCallback threw');
+      }
+      return { kind: 'settle', positions: ready.positions, outcome: 'failed', file: ready.ref, error: lastError };
+    } finally {
+      ready.release();
+    }
+  }
+
+  async #attempt(file: DownloadDataFile): Promise<Error | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const work = Promise.resolve().then(() => this.#o.process(file));
+      const limit = this.#o.timeoutMs;
+      const result = limit === undefined
+        ? await work
+        : await Promise.race([
+            work,
+            new Promise<Error>((resolve) => {
+              timer = setTimeout(() => resolve(new ProcessingError('ERR_PROCESSING_TIMEOUT', `processing took longer than ${limit} ms`, { path: file.relativeFilepath })), limit);
+            }),
+          ]);
+      if (result === undefined || result === null) return undefined;
+      return result instanceof Error ? result : new ProcessingError('ERR_PROCESSING_FAILED', String(result), { path: file.relativeFilepath });
+    } catch (err) {
+      return err instanceof Error ? err : new ProcessingError('ERR_PROCESSING_FAILED', String(err), { path: file.relativeFilepath });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

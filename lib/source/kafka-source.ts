@@ -1,0 +1,177 @@
+/**
+ * KafkaSource: a Readable (object mode) of SourceItems, one per Kafka record of one topic.
+ *
+ * In: a connected kafkajs Consumer (the caller owns connect/disconnect, because the committer
+ * still needs it after this stream ended). Out: `{ kind: 'chunk', record }` for a valid chunk,
+ * `{ kind: 'bad', position, error }` for a value that is not one (never an 'error' event: bad
+ * input must not stop the stream).
+ *
+ * Backpressure: records are pushed from inside kafkajs's `eachBatch`. When `push()` returns
+ * false, the batch handler waits for `_read()` before pushing more; while it waits kafkajs fetches
+ * nothing for this consumer, which is exactly the pause we want, and the handler keeps calling
+ * `heartbeat()` so a slow pipeline never gets the member thrown out of its group.
+ *
+ * Offsets: auto-commit is off. Each pushed record is `resolveOffset`-ed (that only moves the fetch
+ * position) and `observe`d in the OffsetTracker; the OffsetCommitter commits a partition only up
+ * to records whose files are finished.
+ *
+ * End: `stop()` stops fetching and ends the stream; records not pushed yet are neither observed
+ * nor committed, so they are read again next time.
+ */
+import { Readable } from 'node:stream';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import { chunkKey, decodeChunk, type DecodeOptions } from '../codec/chunk-codec.js';
+import { ChunkDecodeError, DataFileStreamError } from '../errors.js';
+import type { OffsetTracker } from '../offsets/offset-tracker.js';
+import type { SourceItem } from '../consumer/pipeline-events.js';
+
+export interface KafkaSourceOptions {
+  consumer: Consumer;
+  topic: string;
+  tracker: OffsetTracker;
+  logger: Logger;
+  /** Start from the earliest offset when the group has no committed offset (default true). */
+  fromBeginning?: boolean;
+  decode?: DecodeOptions;
+  /** Records buffered in this stream before backpressure (default 64). */
+  highWaterMark?: number;
+  /** How often to heartbeat while waiting for the pipeline (default 1000 ms). */
+  heartbeatIntervalMs?: number;
+  /** Called with the partitions assigned to this member after every rebalance. */
+  onAssignment?: (partitions: number[]) => void;
+}
+
+export class KafkaSource extends Readable {
+  readonly #o: Required<Omit<KafkaSourceOptions, 'onAssignment' | 'decode'>> & Pick<KafkaSourceOptions, 'onAssignment' | 'decode'>;
+  #wakeReader: (() => void) | undefined;
+  #stopping = false;
+  #assigned = new Set<number>();
+  #recordsRead = 0;
+  #bytesRead = 0;
+  #lastRecordAt = Date.now();
+
+  constructor(options: KafkaSourceOptions) {
+    super({ objectMode: true, highWaterMark: options.highWaterMark ?? 64 });
+    this.#o = { fromBeginning: true, highWaterMark: 64, heartbeatIntervalMs: 1000, ...options };
+  }
+
+  get recordsRead(): number {
+    return this.#recordsRead;
+  }
+
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** Milliseconds since the last record arrived, or since the stream was created. */
+  get quietFor(): number {
+    return Date.now() - this.#lastRecordAt;
+  }
+
+  /** Partitions of the topic currently assigned to this member. */
+  get assignedPartitions(): number[] {
+    return [...this.#assigned];
+  }
+
+  override _construct(callback: (err?: Error | null) => void): void {
+    const { consumer, topic, fromBeginning } = this.#o;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const partitions = event.payload.memberAssignment[topic] ?? [];
+      for (const p of this.#assigned) if (!partitions.includes(p)) this.#o.tracker.forget(topic, p);
+      this.#assigned = new Set(partitions);
+      this.#o.logger.info({ partitions }, 'partitions assigned');
+      this.#o.onAssignment?.(partitions);
+    });
+    consumer
+      .subscribe({ topic, fromBeginning })
+      .then(() => consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.#onBatch(payload) }))
+      .then(() => callback(), (err: unknown) => callback(kafkaError(err, topic)));
+  }
+
+  override _read(): void {
+    const wake = this.#wakeReader;
+    this.#wakeReader = undefined;
+    wake?.();
+  }
+
+  /** Stops fetching and ends the stream once the batch in progress has been pushed. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this._read();
+    await this.#o.consumer.stop().catch((err: unknown) => this.#o.logger.warn({ err }, 'consumer stop failed'));
+    this.push(null);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.#stopping = true;
+    this._read();
+    callback(err);
+  }
+
+  async #onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { tracker } = this.#o;
+    for (const message of batch.messages) {
+      if (this.#stopping || this.destroyed || !isRunning() || isStale()) return;
+      const item = this.#toItem(batch.topic, batch.partition, message);
+      this.#observe(batch.topic, batch.partition, message.offset);
+      resolveOffset(message.offset);
+      this.#recordsRead++;
+      this.#bytesRead += message.value?.length ?? 0;
+      this.#lastRecordAt = Date.now();
+      if (!this.push(item)) await this.#waitForReader(heartbeat);
+    }
+    await heartbeat().catch(() => undefined);
+  }
+
+  #toItem(topic: string, partition: number, message: KafkaMessage): SourceItem {
+    const position = { topic, partition, offset: message.offset };
+    const key = message.key === null ? null : message.key.toString('utf8');
+    try {
+      const chunk = decodeChunk(message.value, this.#o.decode);
+      if (key !== null && key !== chunkKey(chunk)) {
+        throw new ChunkDecodeError('ERR_CHUNK_KEY_MISMATCH', `record key "${key}" does not match its value (${chunkKey(chunk)})`);
+      }
+      return { kind: 'chunk', record: { ...position, chunk, valueBytes: message.value?.length ?? 0 } };
+    } catch (err) {
+      const error = err instanceof DataFileStreamError ? err : new ChunkDecodeError('ERR_CHUNK_MALFORMED', String(err), {}, err);
+      return { kind: 'bad', position, error, key };
+    }
+  }
+
+  /**
+   * After a rebalance kafkajs resumes a partition from its committed offset, so records already
+   * seen come again: start the partition's tracking afresh there. Files holding the earlier
+   * copies still settle them; the re-read copies are duplicates their files also hold.
+   */
+  #observe(topic: string, partition: number, offset: string): void {
+    const { tracker } = this.#o;
+    try {
+      tracker.observe(topic, partition, offset);
+    } catch {
+      tracker.reset(topic, partition, offset);
+      tracker.observe(topic, partition, offset);
+    }
+  }
+
+  /** Waits for `_read()`, heartbeating so the group does not evict this member meanwhile. */
+  async #waitForReader(heartbeat: () => Promise<void>): Promise<void> {
+    if (this.#stopping || this.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        heartbeat().catch((err: unknown) => this.#o.logger.debug({ err }, 'heartbeat while paused failed'));
+      }, this.#o.heartbeatIntervalMs);
+      this.#wakeReader = () => {
+        clearInterval(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function kafkaError(err: unknown, topic: string): DataFileStreamError {
+  if (err instanceof DataFileStreamError) return err;
+  return new DataFileStreamError('ERR_KAFKA', `Kafka consumer failed for topic "${topic}": ${(err as Error)?.message ?? String(err)}`, { topic }, err);
+}
