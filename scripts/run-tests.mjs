@@ -1,0 +1,52 @@
+// `npm test`: starts what the tests need (the local Kafka broker on 127.0.0.1:9092, the Python
+// virtualenv with the real openmsistream for interoperability tests), runs every test file under
+// test/ with node:test, and stops the broker again if it started it.
+// Usage: node scripts/run-tests.mjs [test files or directories...]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+
+function findTests(path) {
+  if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
+  return readdirSync(path).sort().flatMap((name) => findTests(join(path, name)));
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  return result.status ?? 1;
+}
+
+const targets = process.argv.slice(2);
+const files = (targets.length > 0 ? targets : ['test']).flatMap(findTests).map((f) => relative(root, f));
+if (files.length === 0) {
+  console.error('run-tests: no test files found');
+  process.exit(1);
+}
+
+const needsPython = files.some((f) => f.startsWith('test/interop/'));
+if (needsPython && run('bash', ['scripts/python-env.sh', 'all']) !== 0) {
+  console.error('run-tests: could not set up the Python virtualenv with openmsistream');
+  process.exit(1);
+}
+
+const broker = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/broker.ts', 'start'], { encoding: 'utf8' });
+process.stdout.write(broker.stdout ?? '');
+process.stderr.write(broker.stderr ?? '');
+if (broker.status !== 0) {
+  console.error('run-tests: the local Kafka broker did not start');
+  process.exit(1);
+}
+const startedHere = !/already running|reusing/i.test(broker.stdout ?? '');
+
+const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  env: { ...process.env, DATAFILE_STREAM_TEST: '1' },
+});
+
+if (startedHere && !process.env.KEEP_BROKER) {
+  run(process.execPath, ['--import', 'tsx', 'scripts/broker.ts', 'stop']);
+}
+process.exit(status);
