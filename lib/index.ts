@@ -1,0 +1,46 @@
+/**
+ * datafile-stream: stream whole data files through Apache Kafka, wire-compatible with
+ * OpenMSIStream. The public API, in the order a record travels.
+ */
+
+// Wire format
+export { encodeChunk, decodeChunk, chunkKey, fileKeyPrefix, type EncodeOptions, type DecodeOptions } from './codec/chunk-codec.js';
+export { sha512, EMPTY_SHA512 } from './codec/chunk-hash.js';
+export type { DataFileChunk, ChunkRecord, RecordPosition } from './types.js';
+export * from './errors.js';
+
+// Producing
+export { uploadFile, type UploadFileOptions, type UploadFileResult } from './producer/upload-file.js';
+export { DirectoryUploader, type DirectoryUploaderOptions } from './producer/upload-directory.js';
+export { ChunkProducer, type ChunkProducerOptions } from './producer/chunk-producer.js';
+export { FilePartitioner } from './producer/file-partitioner.js';
+export { digestFile, readChunks } from './producer/file-chunker.js';
+
+// Consuming: the stages, composable with stream.pipeline
+export { KafkaSource, type KafkaSourceOptions } from './source/kafka-source.js';
+export { ChunkAssembler, type ChunkAssemblerOptions } from './assembler/chunk-assembler.js';
+export { AssemblyTable } from './assembler/assembly-table.js';
+export { DiskSink, type DiskSinkOptions } from './sinks/disk-sink.js';
+export { MemoryBuffer, type MemoryBufferOptions } from './sinks/memory-buffer.js';
+export { ProcessTransform, type ProcessTransformOptions, type ProcessFn } from './process/process-transform.js';
+export { OffsetCommitter, type OffsetCommitterOptions } from './offsets/offset-committer.js';
+export { OffsetTracker } from './offsets/offset-tracker.js';
+export type { SourceItem, AssemblyEvent, SinkEvent, Settlement, FileRef } from './consumer/pipeline-events.js';
+export { runConsumer, type ConsumerRunOptions, type ConsumerSummary } from './consumer/run-consumer.js';
+
+// Processing
+export { DataFileStreamProcessor, type ProcessorOptions } from './process/data-file-stream-processor.js';
+export { DownloadDataFile, type ConsumerMode } from './process/download-data-file.js';
+export { createLock, type Lock } from './process/lock.js';
+export { DataFileDownloadDirectory } from './processors/data-file-download-directory.js';
+export { Runnable, ArgumentParser, type ArgumentDef } from './cli/runnable.js';
+
+// Registry, config, Kafka, local broker
+export { FileRegistry } from './registry/file-registry.js';
+export { UploadRegistry } from './registry/upload-registry.js';
+export { loadConfig, resolveConfigPath } from './config/config-file.js';
+export { kafkaClientOptions, producerOptions, consumerOptions, s3Options } from './config/kafka-options.js';
+export { createKafka } from './kafka/kafka-client.js';
+export { registerCodecs } from './kafka/compression.js';
+export { startBroker, stopBroker, brokerStatus } from './broker/local-kafka.js';
+export { createLogger } from './log/create-logger.js';
