@@ -16,6 +16,9 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from 'pino';
 import { UnsafePathError, type DataFileStreamError } from '../errors.js';
 import { safeRelativePath } from '../paths/safe-path.js';
+import { EMPTY_SHA512 } from '../codec/chunk-hash.js';
+import { crashPoint } from '../faults/crash-point.js';
+import type { JournalFile } from '../sinks/staging-journal.js';
 import type { AssemblyEvent, FileRef, Outcome, SourceItem } from '../consumer/pipeline-events.js';
 import type { ChunkRecord, RecordPosition } from '../types.js';
 import { AssemblyTable, type FileState } from './assembly-table.js';
@@ -37,6 +40,8 @@ export interface ChunkAssemblerOptions {
   limits?: Partial<AssemblyTableOptions>;
   /** Called for every bad record (for counters and the rejected-records table). */
   onRejected?: (position: RecordPosition, error: DataFileStreamError) => void;
+  /** Partial files found in the staging journal at start: assembled on from where they were. */
+  restore?: readonly JournalFile[];
 }
 
 export class ChunkAssembler extends Transform {
@@ -61,6 +66,52 @@ export class ChunkAssembler extends Transform {
     return [...this.#table.openFiles()].map((f) => f.relativePath);
   }
 
+  override _construct(callback: (error?: Error | null) => void): void {
+    for (const file of this.#o.restore ?? []) this.#restore(file);
+    callback();
+  }
+
+  /**
+   * Re-enters a journaled partial file: its chunks go through the table as they did before the
+   * restart (their bytes are already in staging, so the sink only notes them). Their records
+   * were committed; positions are kept only so the file's story stays complete.
+   */
+  #restore(file: JournalFile): void {
+    const fileHash = Buffer.from(file.fileHashHex, 'hex');
+    const longest = Math.max(0, ...file.chunks.map((c) => c.length));
+    const placeholder = Buffer.alloc(longest);
+    let restored = 0;
+    for (const c of file.chunks) {
+      const chunk = {
+        filename: file.filename,
+        fileHash,
+        chunkHash: EMPTY_SHA512,
+        chunkOffsetWrite: c.offset,
+        chunkI: c.chunkI,
+        nTotalChunks: file.nTotalChunks,
+        subdirStr: file.subdirStr,
+        filenameAppend: file.filenameAppend,
+        data: placeholder.subarray(0, c.length),
+        fileMtime: file.fileMtime,
+      };
+      const decision = this.#table.add({ ...c.position, chunk, valueBytes: 0 });
+      if (decision.kind !== 'accepted') continue;
+      let ref = this.#refs.get(decision.file);
+      if (!ref) {
+        ref = this.#refOf(decision.file);
+        this.#refs.set(decision.file, ref);
+      }
+      restored++;
+      this.push({ kind: 'chunk', file: ref, chunk, position: c.position, restored: true });
+      if (decision.complete) {
+        const finished = this.#table.finish(decision.key) ?? decision.file;
+        this.#refs.delete(decision.file);
+        this.push({ kind: 'complete', file: ref, positions: [...finished.positions] });
+      }
+    }
+    this.#o.logger.info({ file: file.key, chunks: restored, of: file.nTotalChunks }, 'partial file restored from the staging journal');
+  }
+
   override _transform(item: SourceItem, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (item.kind === 'bad') {
       this.#reject(item.position, item.error);
@@ -81,7 +132,7 @@ export class ChunkAssembler extends Transform {
     const position: RecordPosition = { topic: record.topic, partition: record.partition, offset: record.offset };
     const early = this.#screen(record);
     if (early) {
-      this.push({ kind: 'settle', positions: [position], outcome: early });
+      this.push({ kind: 'settle', positions: [position], ...early });
       return;
     }
     const decision = this.#table.add(record);
@@ -95,6 +146,7 @@ export class ChunkAssembler extends Transform {
           this.#o.registry?.markInProgress({ filename: ref.relativePath.split('/').at(-1)!, relativeFilepath: ref.relativePath, nTotalChunks: ref.nTotalChunks });
         }
         this.push({ kind: 'chunk', file: ref, chunk, position });
+        crashPoint('after-buffer');
         if (decision.complete) {
           const finished = this.#table.finish(decision.key) ?? decision.file;
           this.#refs.delete(decision.file);
@@ -102,8 +154,12 @@ export class ChunkAssembler extends Transform {
         }
         return;
       }
-      case 'duplicate':
-        return; // held by its file, settled with it
+      case 'duplicate': {
+        // Held by its file; the sink may release it early once that chunk is durable in staging.
+        const ref = this.#refs.get(decision.file);
+        if (ref) this.push({ kind: 'duplicate', file: ref, chunkOffset: chunk.chunkOffsetWrite, position });
+        return;
+      }
       case 'stale':
         this.push({ kind: 'settle', positions: [...decision.settle], outcome: 'skipped' });
         return;
@@ -121,7 +177,7 @@ export class ChunkAssembler extends Transform {
   }
 
   /** Decisions that need no assembly: filtered out, reserved path, or already processed. */
-  #screen(record: ChunkRecord): Outcome | undefined {
+  #screen(record: ChunkRecord): { outcome: Outcome; error?: DataFileStreamError } | undefined {
     const { chunk } = record;
     let relativePath: string;
     try {
@@ -130,15 +186,16 @@ export class ChunkAssembler extends Transform {
       return undefined; // the table rejects it with the precise reason
     }
     const top = relativePath.split('/')[0]!;
-    if (relativePath.includes('/') && (this.#o.reservedTopLevel ?? []).includes(top)) {
-      const error = new UnsafePathError('ERR_UNSAFE_PATH', `"${relativePath}" is inside the reserved directory "${top}"`, { path: relativePath, ...positionOf(record) });
+    // A top-level file with a reserved name is refused too: it would land on that directory.
+    if ((this.#o.reservedTopLevel ?? []).includes(top)) {
+      const error = new UnsafePathError('ERR_UNSAFE_PATH', `"${relativePath}" is, or is inside, the reserved name "${top}"`, { path: relativePath, ...positionOf(record) });
       this.#reject(positionOf(record), error, false);
-      return 'rejected';
+      return { outcome: 'rejected', error };
     }
     const uploadPath = chunk.subdirStr === '' ? chunk.filename : `${chunk.subdirStr}/${chunk.filename}`;
-    if (this.#o.downloadRegex && !this.#o.downloadRegex.test(uploadPath)) return 'skipped';
+    if (this.#o.downloadRegex && !this.#o.downloadRegex.test(uploadPath)) return { outcome: 'skipped' };
     const open = this.#table.get(uploadPath);
-    if ((!open || !open.fileHash.equals(chunk.fileHash)) && this.#o.registry?.isProcessed(relativePath, chunk.fileHash)) return 'already_processed';
+    if ((!open || !open.fileHash.equals(chunk.fileHash)) && this.#o.registry?.isProcessed(relativePath, chunk.fileHash)) return { outcome: 'already_processed' };
     return undefined;
   }
 

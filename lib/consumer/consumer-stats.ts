@@ -25,7 +25,7 @@ export class ConsumerStats {
         this.#mismatched++;
         break;
       case 'rejected':
-        this.#rejected += s.positions.length > 0 && !s.file ? 1 : 0;
+        if (!s.file) this.#rejected += s.positions.length;
         break;
       default:
         this.#skipped++;

@@ -53,7 +53,10 @@ export interface Settlement {
 }
 
 export type AssemblyEvent =
-  | { kind: 'chunk'; file: FileRef; chunk: DataFileChunk; position: RecordPosition }
+  /** A new chunk for the sink to store; `restored` chunks are already in staging (journal). */
+  | { kind: 'chunk'; file: FileRef; chunk: DataFileChunk; position: RecordPosition; restored?: boolean }
+  /** Another record for a chunk the file already has: the sink may release it once durable. */
+  | { kind: 'duplicate'; file: FileRef; chunkOffset: number; position: RecordPosition }
   | { kind: 'complete'; file: FileRef; positions: RecordPosition[] }
   | { kind: 'drop'; file: FileRef; positions: RecordPosition[]; outcome: Outcome; error?: DataFileStreamError }
   | Settlement;

@@ -12,10 +12,11 @@
  * If draining takes longer than `shutdownTimeoutMs`, the pipeline is aborted: unfinished files
  * were never committed, so the next run reads them again.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ChunkAssembler } from '../assembler/chunk-assembler.js';
 import { errorCodeOf } from '../errors.js';
@@ -27,6 +28,10 @@ import { ProcessTransform, type ProcessFn } from '../process/process-transform.j
 import { FileRegistry } from '../registry/file-registry.js';
 import { DiskSink, STAGING_DIR_NAME } from '../sinks/disk-sink.js';
 import { MemoryBuffer } from '../sinks/memory-buffer.js';
+import { StagingJournal } from '../sinks/staging-journal.js';
+import { RejectedRecords } from '../registry/rejected-records.js';
+import { FailedFiles } from '../process/failed-files.js';
+import { retryFailedFiles } from '../process/retry-failed.js';
 import { KafkaSource } from '../source/kafka-source.js';
 import type { FileRef, Settlement } from './pipeline-events.js';
 import { ConsumerStats } from './consumer-stats.js';
@@ -51,9 +56,13 @@ export interface ConsumerRunOptions {
   processTimeoutMs?: number;
   process?: ProcessFn;
   onFailed?: (file: DownloadDataFile, error: Error) => Promise<void> | void;
+  /** Process again, before consuming, the files earlier runs recorded as failed. */
+  retryFailed?: boolean;
   onMismatchedHash?: (ref: FileRef) => Promise<void> | void;
   signal?: AbortSignal;
   commitIntervalMs?: number;
+  /** How long a partial file stays in staging before its records are released (default 5000 ms). */
+  stageAfterMs?: number;
   shutdownTimeoutMs?: number;
   /** Read `q`/`c` from stdin and stop on SIGINT/SIGTERM (the programs do; tests may not). */
   interactive?: boolean;
@@ -99,6 +108,26 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   await consumer.connect();
   await admin.connect();
 
+  const stagingDir = join(options.outputDir, STAGING_DIR_NAME);
+  // With a fixed group, partial files survive restarts in staging; create_new never restarts.
+  const journal = groupId === options.groupId ? await StagingJournal.open(stagingDir, topic, groupId) : undefined;
+  if (journal && journal.restored.length > 0) logger.info({ files: journal.restored.length }, 'resuming partial files from the staging journal');
+
+  const rejected = await RejectedRecords.open({ dir: options.outputDir, topic, group: groupId });
+  const failedFiles = new FailedFiles(stagingDir);
+  const processFn = options.process ?? (async () => undefined);
+  const onFailed = async (file: DownloadDataFile, error: Error, ref?: FileRef): Promise<void> => {
+    if (ref) await failedFiles.save(file, ref); // kept for --retry_failed, before it is committed
+    await options.onFailed?.(file, error);
+  };
+  if (options.retryFailed) {
+    const { retried, succeeded } = await retryFailedFiles({
+      failed: failedFiles, registry, process: processFn, onFailed, mode: options.mode, outputDir: options.outputDir,
+      logger, maxAttempts: options.maxAttempts ?? 3,
+    });
+    logger.info({ retried, succeeded }, 'retried files that failed in earlier runs');
+  }
+
   const tracker = new OffsetTracker();
   const stats = new ConsumerStats();
   const source = new KafkaSource({ consumer, topic, tracker, logger: logger.child({ stage: 'source' }), fromBeginning: c.fromBeginning ?? true });
@@ -107,25 +136,31 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     registry,
     ...(options.downloadRegex && { downloadRegex: options.downloadRegex }),
     reservedTopLevel: ['LOGS', STAGING_DIR_NAME],
+    ...(journal && { restore: journal.restored }),
   });
-  const stagingDir = join(options.outputDir, STAGING_DIR_NAME);
+  const staging = {
+    stagingDir,
+    ...(journal && { journal }),
+    ...(options.stageAfterMs !== undefined && { stageAfterMs: options.stageAfterMs }),
+  };
   const sink =
     options.mode === 'memory'
-      ? new MemoryBuffer({ logger: logger.child({ stage: 'memory' }), stagingDir, ...(options.memoryBudget !== undefined && { maxBytes: options.memoryBudget }) })
-      : new DiskSink({ logger: logger.child({ stage: 'disk' }), outputDir: options.outputDir, stagingDir, keepInMemory: options.mode === 'both' });
+      ? new MemoryBuffer({ logger: logger.child({ stage: 'memory' }), ...staging, ...(options.memoryBudget !== undefined && { maxBytes: options.memoryBudget }) })
+      : new DiskSink({ logger: logger.child({ stage: 'disk' }), outputDir: options.outputDir, ...staging, keepInMemory: options.mode === 'both' });
   const abort = new AbortController();
   const processing = new ProcessTransform({
     logger: logger.child({ stage: 'process' }),
-    process: options.process ?? (async () => undefined),
+    process: processFn,
     nThreads: options.nThreads ?? 2,
     maxAttempts: options.maxAttempts ?? 3,
     signal: abort.signal,
     ...(options.processTimeoutMs !== undefined && { timeoutMs: options.processTimeoutMs }),
-    ...(options.onFailed && { onFailed: options.onFailed }),
+    onFailed,
   });
   const committer = new OffsetCommitter({
     tracker,
     registry,
+    rejected,
     logger: logger.child({ stage: 'commit' }),
     intervalMs: options.commitIntervalMs ?? 1000,
     commit: (offsets) => consumer.commitOffsets(offsets),
@@ -163,10 +198,12 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
       process.stderr.write(`\r${stats.progressLine({ bytesRead: source.bytesRead, inProgress: assembler.openFiles + processing.inProgress, elapsedMs: Date.now() - started })}`);
     }
     if (options.untilIdle === undefined || stopping) return;
+    // Idle: nothing new for a while, nothing being processed, and every assigned partition read
+    // to its end. Files still missing chunks do not keep the program alive (they are staged,
+    // or read again next time).
     const quiet = source.quietFor >= options.untilIdle * 1000;
-    const drained = tracker.pendingTotal() === 0 && assembler.openFiles === 0 && processing.inProgress === 0;
-    if (!quiet || !drained) return;
-    caughtUp(admin, consumer, topic, groupId, source.assignedPartitions, tracker)
+    if (!quiet || processing.inProgress > 0) return;
+    readToEnd(admin, topic, groupId, source)
       .then((yes) => {
         if (yes) void stop('idle');
       })
@@ -189,6 +226,9 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     await consumer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await registry.close().catch((err: unknown) => logger.error({ err }, 'registry close failed'));
+    await journal?.close();
+    await rejected.close().catch(() => undefined);
+    await rmdir(stagingDir).catch(() => undefined); // only when empty
   }
   if (failure) throw failure;
   const summary: ConsumerSummary = {
@@ -203,28 +243,19 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   return summary;
 }
 
-/**
- * True when the group's committed offset reached the end of every partition assigned here.
- * The tracker's own commits are checked first; the broker is asked only then.
- */
-async function caughtUp(
-  admin: ReturnType<ReturnType<typeof kafkaFromConfig>['kafka']['admin']>,
-  _consumer: unknown,
-  topic: string,
-  groupId: string,
-  assigned: number[],
-  tracker: OffsetTracker,
-): Promise<boolean> {
+/** True when every partition assigned here was read to its end (or committed past it). */
+async function readToEnd(admin: Admin, topic: string, groupId: string, source: KafkaSource): Promise<boolean> {
+  const assigned = source.assignedPartitions;
   if (assigned.length === 0) return false;
   const ends = await admin.fetchTopicOffsets(topic);
   const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   for (const partition of assigned) {
     const end = ends.find((e) => e.partition === partition);
     if (!end) return false;
-    const mine = tracker.committed(topic, partition) ?? byPartition.get(partition) ?? '-1';
-    const position = BigInt(mine) < 0n ? BigInt(end.low) : BigInt(mine);
-    if (position < BigInt(end.high)) return false;
+    const position = source.nextOffset(partition) ?? byPartition.get(partition) ?? -1n;
+    const start = position < 0n ? BigInt(end.low) : position;
+    if (start < BigInt(end.high)) return false;
   }
   return true;
 }

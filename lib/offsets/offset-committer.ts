@@ -11,6 +11,8 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { errorCodeOf } from '../errors.js';
+import { crashPoint } from '../faults/crash-point.js';
+import type { RejectedRecords } from '../registry/rejected-records.js';
 import type { Settlement } from '../consumer/pipeline-events.js';
 import type { CommitOffset, OffsetTracker } from './offset-tracker.js';
 
@@ -26,6 +28,8 @@ export interface CommitterRegistry {
 export interface OffsetCommitterOptions {
   tracker: OffsetTracker;
   registry?: CommitterRegistry;
+  /** Where bad records are recorded (LOGS/rejected_from_...csv). */
+  rejected?: Pick<RejectedRecords, 'add' | 'flush'>;
   commit: (offsets: CommitOffset[]) => Promise<void>;
   logger: Logger;
   intervalMs?: number;
@@ -82,14 +86,17 @@ export class OffsetCommitter extends Writable {
   async #commitOnce(): Promise<void> {
     try {
       await this.#o.registry?.flush();
+      await this.#o.rejected?.flush();
     } catch (err) {
       this.#o.logger.error({ err, code: errorCodeOf(err) }, 'registry flush failed; not committing offsets');
       return;
     }
     const offsets = this.#o.tracker.commitOffsets();
     if (offsets.length === 0) return;
+    crashPoint('after-registry');
     try {
       await this.#o.commit(offsets);
+      crashPoint('after-commit');
       for (const o of offsets) this.#o.tracker.markCommitted(o.topic, o.partition, o.offset);
       this.#commits++;
       this.#o.logger.debug({ offsets }, 'offsets committed');
@@ -102,6 +109,10 @@ export class OffsetCommitter extends Writable {
   async #record(s: Settlement): Promise<void> {
     const registry = this.#o.registry;
     const ref = s.file;
+    if (s.outcome === 'rejected' && !ref && s.error) {
+      const code = 'code' in s.error && typeof s.error.code === 'string' ? s.error.code : 'ERR_CHUNK_INVALID';
+      for (const p of s.positions) this.#o.rejected?.add(p, code, s.error.message);
+    }
     if (registry && ref) {
       const file = { filename: ref.relativePath.split('/').at(-1)!, relativeFilepath: ref.relativePath, nTotalChunks: ref.nTotalChunks, fileHash: ref.fileHash };
       switch (s.outcome) {

@@ -32,6 +32,8 @@ export interface ProcessorOptions {
   maxAttempts: number;
   processTimeout?: number;
   memoryBudgetMb: number;
+  /** Process again, before consuming, files that failed in earlier runs. */
+  retryFailed: boolean;
   loggerStreamLevel: string;
   loggerFileLevel: string;
   loggerFilePath?: string;
@@ -70,6 +72,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       { name: 'max_attempts', type: 'number', default: 3, help: 'processing attempts per file before it is recorded as failed' },
       { name: 'process_timeout', type: 'number', help: 'seconds one processing attempt may take' },
       { name: 'memory_budget', type: 'number', default: 256, help: 'MiB of file data memory mode holds before spilling to disk' },
+      { name: 'retry_failed', type: 'boolean', default: false, help: 'first process again the files earlier runs recorded as failed' },
       ...super.getCommandLineArguments(),
     ];
   }
@@ -105,6 +108,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       maxAttempts: o.maxAttempts,
       memoryBudget: o.memoryBudgetMb * 1024 * 1024,
       interactive: o.interactive,
+      retryFailed: o.retryFailed,
       ...(o.downloadRegex && { downloadRegex: o.downloadRegex }),
       ...(o.untilIdle !== undefined && { untilIdle: o.untilIdle }),
       ...(o.processTimeout !== undefined && { processTimeoutMs: o.processTimeout * 1000 }),
@@ -154,6 +158,7 @@ function optionsFromArguments(a: ParsedArguments, className: string): ProcessorO
       maxAttempts: Number(a.max_attempts ?? 3),
       ...(a.process_timeout !== undefined && { processTimeout: Number(a.process_timeout) }),
       memoryBudgetMb: Number(a.memory_budget ?? 256),
+      retryFailed: a.retry_failed === true,
       loggerStreamLevel: String(a.logger_stream_level ?? 'info'),
       loggerFileLevel: String(a.logger_file_level ?? 'warning'),
       ...(a.logger_file_path !== undefined && { loggerFilePath: String(a.logger_file_path) }),
@@ -172,6 +177,7 @@ function withDefaults(o: Partial<ProcessorOptions>, className: string): Processo
     nThreads: 2,
     maxAttempts: 3,
     memoryBudgetMb: 256,
+    retryFailed: false,
     loggerStreamLevel: 'info',
     loggerFileLevel: 'warning',
     interactive: false,

@@ -13,15 +13,16 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from 'pino';
 import { errorCodeOf, ProcessingError } from '../errors.js';
+import { crashPoint } from '../faults/crash-point.js';
 import type { DownloadDataFile } from './download-data-file.js';
-import type { ReadyFile, SinkEvent, Settlement } from '../consumer/pipeline-events.js';
+import type { FileRef, ReadyFile, SinkEvent, Settlement } from '../consumer/pipeline-events.js';
 
 export type ProcessFn = (file: DownloadDataFile) => Promise<Error | undefined | null | void>;
 
 export interface ProcessTransformOptions {
   process: ProcessFn;
   /** Called once a file has failed for good (the processor's failedProcessingCallback). */
-  onFailed?: (file: DownloadDataFile, error: Error) => Promise<void> | void;
+  onFailed?: (file: DownloadDataFile, error: Error, ref: FileRef) => Promise<void> | void;
   logger: Logger;
   nThreads?: number;
   maxAttempts?: number;
@@ -79,6 +80,7 @@ export class ProcessTransform extends Transform {
       for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
         const error = await this.#attempt(file);
         if (!error) {
+          crashPoint('after-processing');
           log.debug({ attempt }, 'processed');
           return { kind: 'settle', positions: ready.positions, outcome: 'processed', file: ready.ref };
         }
@@ -89,7 +91,7 @@ export class ProcessTransform extends Transform {
       }
       log.error({ code: errorCodeOf(lastError) }, `processing failed for good: ${lastError.message}`);
       try {
-        await this.#o.onFailed?.(file, lastError);
+        await this.#o.onFailed?.(file, lastError, ready.ref);
       } catch (err) {
         log.error({ err }, 'failedProcessingCallback threw');
       }
@@ -102,7 +104,10 @@ export class ProcessTransform extends Transform {
   async #attempt(file: DownloadDataFile): Promise<Error | undefined> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const work = Promise.resolve().then(() => this.#o.process(file));
+      const work = Promise.resolve().then(() => {
+        crashPoint('in-processing');
+        return this.#o.process(file);
+      });
       const limit = this.#o.timeoutMs;
       const result = limit === undefined
         ? await work

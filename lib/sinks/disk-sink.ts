@@ -3,19 +3,23 @@
  * file hash matched, renames it into `<outputDir>/<relativePath>` (disk and both modes).
  *
  * In: AssemblyEvents. Out: a ready file (`fullFilepath` set; in `both` mode its bytes are read
- * into memory too) or a Settlement (`mismatched_hash`, or passed through from upstream).
+ * into memory too) or a Settlement (`mismatched_hash`, `staged`, or passed through).
  * Memory: about one chunk per write in flight; the write callback is held until the positional
- * write finished, which is the backpressure. A disk error (ENOSPC, EACCES) fails the stream:
+ * write finished, which is the backpressure. With a journal, chunks of files that stay in
+ * staging for a while are made durable and their records released (`staged`), so a file that
+ * never completes does not pin its partitions. A disk error (ENOSPC, EACCES) fails the stream:
  * nothing after the failed write is committed, and a restart picks up from there.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AssemblyError } from '../errors.js';
+import { AssemblyError, DataFileStreamError } from '../errors.js';
 import { DownloadDataFile } from '../process/download-data-file.js';
 import type { AssemblyEvent, FileRef, SinkEvent } from '../consumer/pipeline-events.js';
-import { StagedFile, stagingName } from './staged-file.js';
+import type { RecordPosition } from '../types.js';
+import { StagingArea } from './staging-area.js';
+import type { StagingJournal } from './staging-journal.js';
 
 export const STAGING_DIR_NAME = '.datafile-stream-staging';
 
@@ -25,37 +29,65 @@ export interface DiskSinkOptions {
   /** Also hold each finished file's bytes in memory (`both` mode). */
   keepInMemory?: boolean;
   stagingDir?: string;
-}
-
-export function fileId(ref: FileRef): string {
-  return `${ref.key}#${ref.generation}`;
+  /** Makes long-staged chunks durable so their offsets can be committed. */
+  journal?: StagingJournal;
+  /** How long a file stays in staging before its chunks are journaled (default 5000 ms). */
+  stageAfterMs?: number;
 }
 
 export class DiskSink extends Transform {
-  readonly #o: Required<DiskSinkOptions>;
-  readonly #open = new Map<string, StagedFile>();
+  readonly #o: DiskSinkOptions & { keepInMemory: boolean };
+  readonly #area: StagingArea;
+  #timer: NodeJS.Timeout | undefined;
+  #checkpointing: Promise<void> = Promise.resolve();
 
   constructor(options: DiskSinkOptions) {
     super({ objectMode: true, highWaterMark: 8 });
-    this.#o = { keepInMemory: false, stagingDir: join(options.outputDir, STAGING_DIR_NAME), ...options };
+    this.#o = { keepInMemory: false, ...options };
+    this.#area = new StagingArea({
+      dir: options.stagingDir ?? join(options.outputDir, STAGING_DIR_NAME),
+      logger: options.logger,
+      ...(options.journal && { journal: options.journal }),
+      ...(options.stageAfterMs !== undefined && { stageAfterMs: options.stageAfterMs }),
+    });
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    if (this.#area.journaled) {
+      const every = Math.max(100, Math.min(1000, this.#o.stageAfterMs ?? 5000));
+      this.#timer = setInterval(() => this.#checkpoint(), every);
+      this.#timer.unref();
+    }
+    callback();
   }
 
   override _transform(event: AssemblyEvent, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#handle(event).then((out) => callback(null, out), callback);
+    // One at a time with checkpoints, so a checkpoint never syncs a file being committed.
+    this.#checkpointing = this.#checkpointing.then(() => this.#handle(event)).then(
+      (out) => callback(null, out),
+      (err: unknown) => callback(err as Error),
+    );
+  }
+
+  override _flush(callback: TransformCallback): void {
+    clearInterval(this.#timer);
+    this.#checkpointing.then(() => callback(), callback);
   }
 
   async #handle(event: AssemblyEvent): Promise<SinkEvent | undefined> {
     switch (event.kind) {
       case 'settle':
         return event;
-      case 'chunk': {
-        await this.#staged(event.file).write(event.chunk.chunkOffsetWrite, event.chunk.data);
+      case 'chunk':
+        if (event.restored) this.#area.noteRestored(event.file, event.chunk.chunkOffsetWrite, event.chunk.data.length);
+        else await this.#area.write(event.file, event.chunk.chunkOffsetWrite, event.chunk.data, event.chunk.chunkI, event.position);
         return undefined;
+      case 'duplicate': {
+        const now = this.#area.noteDuplicate(event.file, event.chunkOffset, event.position);
+        return now.length > 0 ? { kind: 'settle', positions: now, outcome: 'staged' } : undefined;
       }
       case 'drop': {
-        const staged = this.#open.get(fileId(event.file));
-        this.#open.delete(fileId(event.file));
-        await staged?.discard();
+        await this.#area.release(event.file)?.discard();
         return { kind: 'settle', positions: event.positions, outcome: event.outcome, file: event.file, ...(event.error ? { error: event.error } : {}) };
       }
       case 'complete':
@@ -63,10 +95,10 @@ export class DiskSink extends Transform {
     }
   }
 
-  async #complete(ref: FileRef, positions: SinkEvent['positions']): Promise<SinkEvent> {
-    const staged = this.#staged(ref);
-    this.#open.delete(fileId(ref));
+  async #complete(ref: FileRef, positions: RecordPosition[]): Promise<SinkEvent> {
+    const staged = this.#area.file(ref);
     const hash = await staged.digest();
+    this.#area.release(ref);
     if (!hash.equals(ref.fileHash)) {
       await staged.discard();
       const error = new AssemblyError('ERR_FILE_HASH_MISMATCH', `${ref.relativePath}: SHA-512 of the rebuilt file does not match file_hash`, { path: ref.relativePath });
@@ -74,7 +106,18 @@ export class DiskSink extends Transform {
       return { kind: 'settle', positions, outcome: 'mismatched_hash', file: ref, error };
     }
     const size = staged.size;
-    const fullFilepath = await staged.commit(this.#o.outputDir, ref.relativePath);
+    let fullFilepath: string;
+    try {
+      fullFilepath = await staged.commit(this.#o.outputDir, ref.relativePath);
+    } catch (err) {
+      // A path the output tree cannot hold (a symlink on the way, a file where a directory must
+      // be, or the reverse) fails this file only: bad input must not stop the stream, and a
+      // restart would hit the same path again.
+      if (!isUnplaceable(err)) throw err;
+      await staged.discard();
+      this.#o.logger.warn({ file: ref.relativePath, code: err.code }, `cannot place the file: ${err.message}`);
+      return { kind: 'settle', positions, outcome: 'failed', file: ref, error: err };
+    }
     const data = this.#o.keepInMemory ? await readFile(fullFilepath) : undefined;
     const file = new DownloadDataFile({
       relativeFilepath: ref.relativePath,
@@ -90,19 +133,32 @@ export class DiskSink extends Transform {
     return { kind: 'file', ref, file, positions, release: () => file.release() };
   }
 
-  #staged(ref: FileRef): StagedFile {
-    const id = fileId(ref);
-    let staged = this.#open.get(id);
-    if (!staged) {
-      staged = new StagedFile(this.#o.stagingDir, stagingName(ref.key, ref.fileHash.toString('hex')));
-      this.#open.set(id, staged);
-    }
-    return staged;
+  #checkpoint(): void {
+    this.#checkpointing = this.#checkpointing
+      .then(() => this.#area.checkpoint())
+      .then((positions) => {
+        if (positions.length > 0 && !this.destroyed && !this.writableFinished) this.push({ kind: 'settle', positions, outcome: 'staged' } satisfies SinkEvent);
+      })
+      .catch((err: unknown) => {
+        this.destroy(err as Error);
+      });
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    const open = [...this.#open.values()];
-    this.#open.clear();
-    Promise.all(open.map((s) => s.close())).then(() => callback(err), () => callback(err));
+    clearInterval(this.#timer);
+    this.#area.closeAll().then(() => callback(err), () => callback(err));
   }
+}
+
+/** Sinks key their per-file state by generation. */
+export function fileId(ref: FileRef): string {
+  return `${ref.key}#${ref.generation}`;
+}
+
+const UNPLACEABLE_ERRNO = new Set(['EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'ENAMETOOLONG']);
+
+/** The final path cannot be created in the output tree (as opposed to a failing disk). */
+function isUnplaceable(err: unknown): err is DataFileStreamError {
+  if (!(err instanceof DataFileStreamError)) return false;
+  return err.code === 'ERR_UNSAFE_PATH' || (err.code === 'ERR_DISK_WRITE' && UNPLACEABLE_ERRNO.has(String((err as { errno?: unknown }).errno)));
 }

@@ -6,48 +6,67 @@
  * fetch response). The budget covers partial files and finished files until processing released
  * them. When a chunk does not fit, the largest partial file is spilled to disk staging and goes
  * on there, so a file larger than the budget, or many big files at once, neither deadlock the
- * pipeline nor grow memory without bound. A spilled file is handed to processing by path (its
- * `bytestring` is read lazily) and its staging file is removed after processing.
+ * pipeline nor grow memory without bound. With a journal, a partial file that stays incomplete
+ * for `stageAfterMs` is spilled too, so its records can be released and committed.
+ * A spilled file is handed to processing by path (its `bytestring` is read lazily) and its
+ * staging file is removed after processing.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AssemblyError } from '../errors.js';
 import { ByteBudget } from '../flow/byte-budget.js';
 import { DownloadDataFile } from '../process/download-data-file.js';
 import type { AssemblyEvent, FileRef, SinkEvent } from '../consumer/pipeline-events.js';
 import type { RecordPosition } from '../types.js';
-import { StagedFile, stagingName } from './staged-file.js';
-import { fileId, STAGING_DIR_NAME } from './disk-sink.js';
+import { fileId } from './disk-sink.js';
+import { StagingArea } from './staging-area.js';
+import type { StagingJournal } from './staging-journal.js';
 
 export interface MemoryBufferOptions {
   logger: Logger;
   /** Bytes of file data held in memory at most (default 256 MiB). */
   maxBytes?: number;
-  /** Where spilled files go (default `<outputDir>/.datafile-stream-staging`). */
+  /** Where spilled files go (the output directory's staging directory). */
   stagingDir: string;
+  journal?: StagingJournal;
+  /** How long a partial file may stay in memory before it is spilled and journaled (default 5000 ms). */
+  stageAfterMs?: number;
+}
+
+interface HeldChunk {
+  data: Buffer;
+  chunkI: number;
+  position: RecordPosition;
 }
 
 interface HeldFile {
   ref: FileRef;
-  chunks: Map<number, Buffer>;
+  chunks: Map<number, HeldChunk>;
   bytes: number;
-  spilled?: StagedFile;
+  openedAt: number;
+  spilled: boolean;
 }
 
 export class MemoryBuffer extends Transform {
-  readonly #logger: Logger;
+  readonly #o: MemoryBufferOptions;
   readonly #budget: ByteBudget;
-  readonly #stagingDir: string;
+  readonly #area: StagingArea;
   readonly #held = new Map<string, HeldFile>();
   #spills = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #checkpointing: Promise<void> = Promise.resolve();
 
   constructor(options: MemoryBufferOptions) {
     super({ objectMode: true, highWaterMark: 4 });
-    this.#logger = options.logger;
+    this.#o = options;
     this.#budget = new ByteBudget(options.maxBytes ?? 256 * 1024 * 1024, 'maxBytes');
-    this.#stagingDir = options.stagingDir;
+    this.#area = new StagingArea({
+      dir: options.stagingDir,
+      logger: options.logger,
+      ...(options.journal && { journal: options.journal }),
+      ...(options.stageAfterMs !== undefined && { stageAfterMs: options.stageAfterMs }),
+    });
   }
 
   /** Bytes currently counted against the budget. */
@@ -59,23 +78,50 @@ export class MemoryBuffer extends Transform {
     return this.#spills;
   }
 
-  static stagingDirFor(outputDir: string): string {
-    return join(outputDir, STAGING_DIR_NAME);
+  override _construct(callback: (error?: Error | null) => void): void {
+    if (this.#area.journaled) {
+      const every = Math.max(100, Math.min(1000, this.#o.stageAfterMs ?? 5000));
+      this.#timer = setInterval(() => this.#checkpoint(), every);
+      this.#timer.unref();
+    }
+    callback();
   }
 
   override _transform(event: AssemblyEvent, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#handle(event).then((out) => callback(null, out), callback);
+    this.#checkpointing = this.#checkpointing.then(() => this.#handle(event)).then(
+      (out) => callback(null, out),
+      (err: unknown) => callback(err as Error),
+    );
+  }
+
+  override _flush(callback: TransformCallback): void {
+    clearInterval(this.#timer);
+    this.#checkpointing.then(() => callback(), callback);
   }
 
   async #handle(event: AssemblyEvent): Promise<SinkEvent | undefined> {
     switch (event.kind) {
       case 'settle':
         return event;
-      case 'chunk':
-        await this.#add(event.file, event.chunk.chunkOffsetWrite, event.chunk.data);
+      case 'chunk': {
+        const { chunk } = event;
+        if (event.restored) {
+          this.#heldFile(event.file).spilled = true;
+          this.#area.noteRestored(event.file, chunk.chunkOffsetWrite, chunk.data.length);
+          return undefined;
+        }
+        await this.#add(event.file, chunk.chunkOffsetWrite, { data: chunk.data, chunkI: chunk.chunkI, position: event.position });
         return undefined;
+      }
+      case 'duplicate': {
+        const now = this.#area.noteDuplicate(event.file, event.chunkOffset, event.position);
+        return now.length > 0 ? { kind: 'settle', positions: now, outcome: 'staged' } : undefined;
+      }
       case 'drop': {
-        await this.#forget(fileId(event.file), true);
+        const held = this.#held.get(fileId(event.file));
+        this.#held.delete(fileId(event.file));
+        if (held) this.#budget.release(held.bytes);
+        await this.#area.release(event.file)?.discard();
         return { kind: 'settle', positions: event.positions, outcome: event.outcome, file: event.file, ...(event.error ? { error: event.error } : {}) };
       }
       case 'complete':
@@ -83,28 +129,33 @@ export class MemoryBuffer extends Transform {
     }
   }
 
-  async #add(ref: FileRef, offset: number, data: Buffer): Promise<void> {
+  #heldFile(ref: FileRef): HeldFile {
     const id = fileId(ref);
     let held = this.#held.get(id);
     if (!held) {
-      held = { ref, chunks: new Map(), bytes: 0 };
+      held = { ref, chunks: new Map(), bytes: 0, openedAt: Date.now(), spilled: false };
       this.#held.set(id, held);
     }
+    return held;
+  }
+
+  async #add(ref: FileRef, offset: number, chunk: HeldChunk): Promise<void> {
+    const held = this.#heldFile(ref);
     if (held.spilled) {
-      await held.spilled.write(offset, data);
+      await this.#area.write(ref, offset, chunk.data, chunk.chunkI, chunk.position);
       return;
     }
-    while (!this.#budget.tryAcquire(data.length)) {
+    while (!this.#budget.tryAcquire(chunk.data.length)) {
       const victim = this.#largestPartial();
-      if (!victim) break; // only finished files hold the budget: go over it for one chunk
+      if (!victim) break; // only finished files hold the budget: go over it by this one chunk
       await this.#spill(victim);
       if (victim === held) {
-        await held.spilled!.write(offset, data);
+        await this.#area.write(ref, offset, chunk.data, chunk.chunkI, chunk.position);
         return;
       }
     }
-    held.chunks.set(offset, Buffer.from(data));
-    held.bytes += data.length;
+    held.chunks.set(offset, { ...chunk, data: Buffer.from(chunk.data) });
+    held.bytes += chunk.data.length;
   }
 
   #largestPartial(): HeldFile | undefined {
@@ -114,46 +165,49 @@ export class MemoryBuffer extends Transform {
   }
 
   async #spill(held: HeldFile): Promise<void> {
-    const staged = new StagedFile(this.#stagingDir, stagingName(held.ref.key, held.ref.fileHash.toString('hex')));
-    for (const offset of [...held.chunks.keys()].sort((a, b) => a - b)) await staged.write(offset, held.chunks.get(offset)!);
+    for (const offset of [...held.chunks.keys()].sort((a, b) => a - b)) {
+      const c = held.chunks.get(offset)!;
+      await this.#area.write(held.ref, offset, c.data, c.chunkI, c.position);
+    }
     this.#budget.release(held.bytes);
     held.chunks.clear();
     held.bytes = 0;
-    held.spilled = staged;
+    held.spilled = true;
     this.#spills++;
-    this.#logger.debug({ file: held.ref.relativePath }, 'memory budget reached: partial file spilled to disk staging');
+    this.#o.logger.debug({ file: held.ref.relativePath }, 'partial file spilled to disk staging');
   }
 
   async #complete(ref: FileRef, positions: RecordPosition[]): Promise<SinkEvent> {
-    const id = fileId(ref);
-    const held = this.#held.get(id) ?? { ref, chunks: new Map<number, Buffer>(), bytes: 0 };
-    this.#held.delete(id);
+    const held = this.#heldFile(ref);
+    this.#held.delete(fileId(ref));
     let hash: Buffer;
     let data: Buffer | undefined;
     let size: number;
-    if (held.spilled) {
-      hash = await held.spilled.digest();
-      size = held.spilled.size;
-      await held.spilled.close();
+    const staged = held.spilled ? this.#area.file(ref) : undefined;
+    if (staged) {
+      hash = await staged.digest();
+      size = staged.size;
+      this.#area.release(ref);
+      await staged.close();
     } else {
       const offsets = [...held.chunks.keys()].sort((a, b) => a - b);
       const hasher = createHash('sha512');
-      for (const offset of offsets) hasher.update(held.chunks.get(offset)!);
+      for (const offset of offsets) hasher.update(held.chunks.get(offset)!.data);
       hash = hasher.digest();
       const last = offsets.at(-1);
-      size = last === undefined ? 0 : last + held.chunks.get(last)!.length;
-      data = Buffer.concat(offsets.map((o) => held.chunks.get(o)!), size);
+      size = last === undefined ? 0 : last + held.chunks.get(last)!.data.length;
+      data = Buffer.concat(offsets.map((o) => held.chunks.get(o)!.data), size);
       held.chunks.clear();
     }
     const release = (): void => {
       this.#budget.release(held.bytes);
       held.bytes = 0;
-      if (held.spilled) void held.spilled.discard();
+      if (staged) void staged.discard();
     };
     if (!hash.equals(ref.fileHash)) {
       release();
       const error = new AssemblyError('ERR_FILE_HASH_MISMATCH', `${ref.relativePath}: SHA-512 of the rebuilt file does not match file_hash`, { path: ref.relativePath });
-      this.#logger.warn({ file: ref.relativePath, code: error.code }, error.message);
+      this.#o.logger.warn({ file: ref.relativePath, code: error.code }, error.message);
       return { kind: 'settle', positions, outcome: 'mismatched_hash', file: ref, error };
     }
     const file = new DownloadDataFile({
@@ -164,22 +218,29 @@ export class MemoryBuffer extends Transform {
       nTotalChunks: ref.nTotalChunks,
       size,
       fileMtime: ref.fileMtime,
-      ...(data ? { data } : { fullFilepath: held.spilled!.path }),
+      ...(data ? { data } : { fullFilepath: staged!.path }),
     });
     return { kind: 'file', ref, file, positions, release };
   }
 
-  async #forget(id: string, discard: boolean): Promise<void> {
-    const held = this.#held.get(id);
-    if (!held) return;
-    this.#held.delete(id);
-    this.#budget.release(held.bytes);
-    if (held.spilled && discard) await held.spilled.discard();
+  /** Spills partial files older than `stageAfterMs`, then journals staged chunks. */
+  #checkpoint(): void {
+    const after = this.#o.stageAfterMs ?? 5000;
+    this.#checkpointing = this.#checkpointing
+      .then(async () => {
+        const now = Date.now();
+        for (const held of [...this.#held.values()]) if (!held.spilled && held.bytes > 0 && now - held.openedAt >= after) await this.#spill(held);
+        const positions = await this.#area.checkpoint(now);
+        if (positions.length > 0 && !this.destroyed && !this.writableFinished) this.push({ kind: 'settle', positions, outcome: 'staged' } satisfies SinkEvent);
+      })
+      .catch((err: unknown) => {
+        this.destroy(err as Error);
+      });
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    const spilled = [...this.#held.values()].flatMap((h) => (h.spilled ? [h.spilled] : []));
+    clearInterval(this.#timer);
     this.#held.clear();
-    Promise.all(spilled.map((s) => s.close())).then(() => callback(err), () => callback(err));
+    this.#area.closeAll().then(() => callback(err), () => callback(err));
   }
 }

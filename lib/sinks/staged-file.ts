@@ -12,6 +12,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { createHash, type Hash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { DataFileStreamError } from '../errors.js';
+import { crashPoint } from '../faults/crash-point.js';
 import { assertNoSymlinkEscape, resolveInside } from '../paths/safe-path.js';
 
 export function stagingName(key: string, fileHashHex: string): string {
@@ -55,6 +56,22 @@ export class StagedFile {
     }
   }
 
+  /** Bytes already in the file from an earlier run (restored from the journal). */
+  noteExisting(offset: number, length: number): void {
+    this.#size = Math.max(this.#size, offset + length);
+    this.#hash = undefined;
+  }
+
+  /** fsync without closing: the bytes written so far survive a crash. */
+  async sync(): Promise<void> {
+    const handle = await this.#open();
+    try {
+      await handle.sync();
+    } catch (err) {
+      throw diskError(err, this.path);
+    }
+  }
+
   /** SHA-512 of the file's bytes: from the in-order hash, or by reading the file once. */
   async digest(): Promise<Buffer> {
     if (this.#hash && this.#nextOffset === this.#size) return this.#hash.digest();
@@ -85,7 +102,9 @@ export class StagedFile {
     try {
       await mkdir(dirname(target), { recursive: true });
       await assertNoSymlinkEscape(root, relativePath);
+      crashPoint('before-rename');
       await rename(this.path, target);
+      crashPoint('after-rename');
     } catch (err) {
       throw diskError(err, target);
     }

@@ -50,6 +50,7 @@ export class KafkaSource extends Readable {
   #recordsRead = 0;
   #bytesRead = 0;
   #lastRecordAt = Date.now();
+  #next = new Map<number, bigint>();
 
   constructor(options: KafkaSourceOptions) {
     super({ objectMode: true, highWaterMark: options.highWaterMark ?? 64 });
@@ -67,6 +68,11 @@ export class KafkaSource extends Readable {
   /** Milliseconds since the last record arrived, or since the stream was created. */
   get quietFor(): number {
     return Date.now() - this.#lastRecordAt;
+  }
+
+  /** Next offset this source would read on a partition (one past the last record pushed). */
+  nextOffset(partition: number): bigint | undefined {
+    return this.#next.get(partition);
   }
 
   /** Partitions of the topic currently assigned to this member. */
@@ -118,6 +124,7 @@ export class KafkaSource extends Readable {
       const item = this.#toItem(batch.topic, batch.partition, message);
       this.#observe(batch.topic, batch.partition, message.offset);
       resolveOffset(message.offset);
+      this.#next.set(batch.partition, BigInt(message.offset) + 1n);
       this.#recordsRead++;
       this.#bytesRead += message.value?.length ?? 0;
       this.#lastRecordAt = Date.now();

@@ -1,0 +1,151 @@
+/**
+ * The staging area under the output directory: the partial files of the disk sink (and the files
+ * the memory buffer spilled), by staging name, with the journal that makes them count.
+ *
+ * `checkpoint()` is what keeps a file that never completes from pinning its partitions: for
+ * every staged file that has been open for `stageAfterMs`, it fsyncs the file, journals the
+ * chunks written since the last checkpoint and returns their records' positions, which may then
+ * be settled (outcome `staged`). Files that complete quickly never pay for it: they are fsynced
+ * once, when they are committed to their final path.
+ */
+import type { Logger } from 'pino';
+import { crashPoint } from '../faults/crash-point.js';
+import type { FileRef } from '../consumer/pipeline-events.js';
+import type { RecordPosition } from '../types.js';
+import { StagedFile, stagingName } from './staged-file.js';
+import type { JournalChunk, JournalFileHeader, StagingJournal } from './staging-journal.js';
+
+interface Entry {
+  ref: FileRef;
+  staged: StagedFile;
+  header: JournalFileHeader;
+  openedAt: number;
+  /** Chunks written since the last checkpoint. */
+  unjournaled: JournalChunk[];
+  /** Duplicate records of chunks not yet durable: settled with the next checkpoint. */
+  waiting: RecordPosition[];
+  durable: Set<number>;
+}
+
+export interface StagingAreaOptions {
+  dir: string;
+  logger: Logger;
+  journal?: StagingJournal;
+  /** How long a file stays in staging before its chunks are made durable and released (default 5 s). */
+  stageAfterMs?: number;
+}
+
+export class StagingArea {
+  readonly dir: string;
+  readonly #o: StagingAreaOptions;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: StagingAreaOptions) {
+    this.dir = options.dir;
+    this.#o = options;
+  }
+
+  get journaled(): boolean {
+    return this.#o.journal !== undefined;
+  }
+
+  has(ref: FileRef): boolean {
+    return this.#entries.has(nameOf(ref));
+  }
+
+  file(ref: FileRef): StagedFile {
+    return this.#entry(ref).staged;
+  }
+
+  async write(ref: FileRef, offset: number, data: Buffer, chunkI: number, position: RecordPosition): Promise<void> {
+    const entry = this.#entry(ref);
+    await entry.staged.write(offset, data);
+    crashPoint('after-staging-write');
+    if (this.#o.journal) entry.unjournaled.push({ offset, length: data.length, chunkI, position });
+  }
+
+  /** A chunk restored from the journal: already in the staging file and durable. */
+  noteRestored(ref: FileRef, offset: number, length: number): void {
+    const entry = this.#entry(ref);
+    entry.staged.noteExisting(offset, length);
+    entry.durable.add(offset);
+  }
+
+  /**
+   * Another record carrying a chunk this file already has. Returns it when that chunk is
+   * durable (settle it now); otherwise it is settled with the next checkpoint.
+   */
+  noteDuplicate(ref: FileRef, offset: number, position: RecordPosition): RecordPosition[] {
+    const entry = this.#entries.get(nameOf(ref));
+    if (!entry || !this.#o.journal) return [];
+    if (entry.durable.has(offset)) return [position];
+    entry.waiting.push(position);
+    return [];
+  }
+
+  /** The file leaves staging (committed to its final path, or discarded). */
+  release(ref: FileRef): StagedFile | undefined {
+    const name = nameOf(ref);
+    const entry = this.#entries.get(name);
+    this.#entries.delete(name);
+    this.#o.journal?.done(name);
+    return entry?.staged;
+  }
+
+  /** Makes files staged for `stageAfterMs` durable; returns the positions now covered. */
+  async checkpoint(now = Date.now()): Promise<RecordPosition[]> {
+    const journal = this.#o.journal;
+    if (!journal) return [];
+    const after = this.#o.stageAfterMs ?? 5000;
+    const ready = [...this.#entries.values()].filter((e) => (e.unjournaled.length > 0 || e.waiting.length > 0) && now - e.openedAt >= after);
+    if (ready.length === 0) return [];
+    const batches = ready.map((e) => {
+      const chunks = e.unjournaled;
+      const waiting = e.waiting;
+      e.unjournaled = [];
+      e.waiting = [];
+      return { e, chunks, waiting };
+    });
+    for (const { e } of batches) await e.staged.sync();
+    for (const { e, chunks } of batches) if (chunks.length > 0) journal.addChunks(e.header, chunks);
+    await journal.sync();
+    const positions: RecordPosition[] = [];
+    for (const { e, chunks, waiting } of batches) {
+      for (const c of chunks) {
+        e.durable.add(c.offset);
+        positions.push(c.position);
+      }
+      positions.push(...waiting);
+    }
+    this.#o.logger.debug({ files: batches.length, records: positions.length }, 'staged chunks made durable');
+    return positions;
+  }
+
+  async closeAll(): Promise<void> {
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    await Promise.all(entries.map((e) => e.staged.close()));
+  }
+
+  #entry(ref: FileRef): Entry {
+    const name = nameOf(ref);
+    let entry = this.#entries.get(name);
+    if (!entry) {
+      entry = {
+        ref,
+        staged: new StagedFile(this.dir, name),
+        header: { staging: name, key: ref.key, subdirStr: ref.subdirStr, filename: ref.filename, filenameAppend: ref.filenameAppend, fileHashHex: ref.fileHash.toString('hex'), nTotalChunks: ref.nTotalChunks, fileMtime: ref.fileMtime },
+        openedAt: Date.now(),
+        unjournaled: [],
+        waiting: [],
+        durable: new Set(),
+      };
+      this.#entries.set(name, entry);
+    }
+    return entry;
+  }
+}
+
+export function nameOf(ref: FileRef): string {
+  return stagingName(ref.key, ref.fileHash.toString('hex'));
+}

@@ -1,0 +1,170 @@
+/**
+ * The staging journal: which chunks of which partial files are durable in disk staging, so their
+ * Kafka records need not be read again (SPEC §4 "Offsets"; issue: one file that never completes
+ * must not freeze commits).
+ *
+ * An append-only file of JSON lines beside the staging files, one per consumer group and topic:
+ *   {"t":"f","s":<staging name>,"k":<key>,"sd":..,"fn":..,"fa":..,"h":<file hash hex>,"n":<total>,"m":<mtime>}
+ *   {"t":"c","s":<staging name>,"o":<chunk offset>,"l":<length>,"i":<chunk_i>,"tp":<topic>,"p":<partition>,"r":<record offset>}
+ *   {"t":"d","s":<staging name>}   (the file left staging: renamed into place, or discarded)
+ * A chunk line is written only after the staging file holding it was fsynced, and the journal is
+ * fsynced before the chunk's record is settled, so a committed offset is always covered by
+ * durable bytes. Opening reads it back (a torn last line from a crash is ignored), keeps the files
+ * whose staging file still exists, and rewrites it compactly.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { DataFileStreamError } from '../errors.js';
+import type { RecordPosition } from '../types.js';
+
+export interface JournalFileHeader {
+  staging: string;
+  key: string;
+  subdirStr: string;
+  filename: string;
+  filenameAppend: string;
+  fileHashHex: string;
+  nTotalChunks: number;
+  fileMtime: number | null;
+}
+
+export interface JournalChunk {
+  offset: number;
+  length: number;
+  chunkI: number;
+  position: RecordPosition;
+}
+
+export interface JournalFile extends JournalFileHeader {
+  chunks: JournalChunk[];
+}
+
+type Line =
+  | { t: 'f'; s: string; k: string; sd: string; fn: string; fa: string; h: string; n: number; m: number | null }
+  | { t: 'c'; s: string; o: number; l: number; i: number; tp: string; p: number; r: string }
+  | { t: 'd'; s: string };
+
+export function journalPath(stagingDir: string, topic: string, group: string): string {
+  const id = createHash('sha256').update(topic).update('\0').update(group).digest('hex').slice(0, 16);
+  return join(stagingDir, `journal-${id}.jsonl`);
+}
+
+export class StagingJournal {
+  readonly path: string;
+  readonly #stagingDir: string;
+  #handle: FileHandle;
+  #pending: string[] = [];
+  #headers = new Set<string>();
+  #restored: JournalFile[];
+  #syncing: Promise<void> = Promise.resolve();
+
+  private constructor(path: string, stagingDir: string, handle: FileHandle, restored: JournalFile[]) {
+    this.path = path;
+    this.#stagingDir = stagingDir;
+    this.#handle = handle;
+    this.#restored = restored;
+    for (const f of restored) this.#headers.add(f.staging);
+  }
+
+  static async open(stagingDir: string, topic: string, group: string): Promise<StagingJournal> {
+    const path = journalPath(stagingDir, topic, group);
+    await mkdir(dirname(path), { recursive: true });
+    const restored = existsSync(path) ? await readJournal(path, stagingDir) : [];
+    // Compact: rewrite only what is still live, durably, then append from there.
+    const tmp = `${path}.tmp`;
+    const out = await open(tmp, 'w');
+    try {
+      await out.writeFile(restored.flatMap(linesOf).map((l) => `${JSON.stringify(l)}\n`).join(''));
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(tmp, path);
+    const handle = await open(path, 'a');
+    return new StagingJournal(path, stagingDir, handle, restored);
+  }
+
+  /** Partial files found at open whose staging file still exists. */
+  get restored(): readonly JournalFile[] {
+    return this.#restored;
+  }
+
+  /** Records durable chunks of a file (call only after the staging file was fsynced). */
+  addChunks(header: JournalFileHeader, chunks: JournalChunk[]): void {
+    if (!this.#headers.has(header.staging)) {
+      this.#headers.add(header.staging);
+      this.#pending.push(JSON.stringify({ t: 'f', s: header.staging, k: header.key, sd: header.subdirStr, fn: header.filename, fa: header.filenameAppend, h: header.fileHashHex, n: header.nTotalChunks, m: header.fileMtime } satisfies Line));
+    }
+    for (const c of chunks) {
+      this.#pending.push(JSON.stringify({ t: 'c', s: header.staging, o: c.offset, l: c.length, i: c.chunkI, tp: c.position.topic, p: c.position.partition, r: c.position.offset } satisfies Line));
+    }
+  }
+
+  /** The file left staging; its lines are dropped at the next compaction. */
+  done(staging: string): void {
+    if (!this.#headers.delete(staging)) return;
+    this.#pending.push(JSON.stringify({ t: 'd', s: staging } satisfies Line));
+  }
+
+  /** Writes and fsyncs what was added. Serialized. */
+  sync(): Promise<void> {
+    this.#syncing = this.#syncing.then(async () => {
+      if (this.#pending.length === 0) return;
+      const text = `${this.#pending.join('\n')}\n`;
+      this.#pending = [];
+      try {
+        await this.#handle.appendFile(text);
+        await this.#handle.sync();
+      } catch (err) {
+        throw new DataFileStreamError('ERR_DISK_WRITE', `cannot write the staging journal ${this.path}: ${(err as Error).message}`, { path: this.path }, err);
+      }
+    });
+    return this.#syncing;
+  }
+
+  async close(): Promise<void> {
+    await this.sync().catch(() => undefined);
+    await this.#handle.close().catch(() => undefined);
+  }
+
+  get stagingDir(): string {
+    return this.#stagingDir;
+  }
+}
+
+async function readJournal(path: string, stagingDir: string): Promise<JournalFile[]> {
+  const files = new Map<string, JournalFile>();
+  const text = await readFile(path, 'utf8');
+  for (const raw of text.split('\n')) {
+    if (raw.trim() === '') continue;
+    let line: Line;
+    try {
+      line = JSON.parse(raw) as Line;
+    } catch {
+      continue; // a line torn by a crash: its chunk was never settled, so it is read again
+    }
+    if (line.t === 'f') {
+      files.set(line.s, { staging: line.s, key: line.k, subdirStr: line.sd, filename: line.fn, filenameAppend: line.fa, fileHashHex: line.h, nTotalChunks: line.n, fileMtime: line.m, chunks: [] });
+    } else if (line.t === 'c') {
+      files.get(line.s)?.chunks.push({ offset: line.o, length: line.l, chunkI: line.i, position: { topic: line.tp, partition: line.p, offset: line.r } });
+    } else if (line.t === 'd') {
+      files.delete(line.s);
+    }
+  }
+  const live: JournalFile[] = [];
+  for (const file of files.values()) {
+    const size = await stat(join(stagingDir, file.staging)).then((s) => s.size, () => -1);
+    const end = Math.max(0, ...file.chunks.map((c) => c.offset + c.length));
+    if (file.chunks.length > 0 && size >= end) live.push(file);
+  }
+  return live;
+}
+
+function linesOf(file: JournalFile): Line[] {
+  return [
+    { t: 'f', s: file.staging, k: file.key, sd: file.subdirStr, fn: file.filename, fa: file.filenameAppend, h: file.fileHashHex, n: file.nTotalChunks, m: file.fileMtime },
+    ...file.chunks.map((c): Line => ({ t: 'c', s: file.staging, o: c.offset, l: c.length, i: c.chunkI, tp: c.position.topic, p: c.position.partition, r: c.position.offset })),
+  ];
+}
