@@ -3,11 +3,11 @@
  * 127.0.0.1, for development, tests and CI. `datafile-stream broker start|stop|status` and
  * scripts/broker.ts are thin shells over the three functions here.
  *
- * Version: Kafka 4.4.0 (the newest release Maven serves here). kafkajs 2.2.4 was verified against
- * it (test/integration/kafkajs-compat.test.ts): create/delete topics, produce with none, gzip,
- * lz4 and snappy, consume in a group, commit, fetchTopicOffsets, fetchOffsets, describeGroups.
- * Kafka 4 dropped old protocol versions (KIP-896), but every request kafkajs 2.2.4 negotiates is
- * still above the removed ranges, so nothing failed and no 3.9.x fallback was needed.
+ * Version: Kafka 4.4.0, the newest 4.x release when this was pinned. kafkajs 2.2.4 was verified
+ * against it (test/integration/kafkajs-compat.test.ts): createTopics, deleteTopics, produce with
+ * none, gzip, lz4 and snappy, consume in a group with manual commits, fetchTopicOffsets,
+ * fetchOffsets. Kafka 4 dropped old protocol versions (KIP-896), but the versions kafkajs 2.2.4
+ * negotiates are all still served, so nothing failed and no 3.9.x fallback was needed.
  *
  * startBroker(opts):
  *   1. A Kafka broker already answers on the port -> reuse it (alreadyRunning: true), start
@@ -30,11 +30,12 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'no
 import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { BrokerError, ConfigError } from '../errors.js';
 import { newClusterId, renderLog4j2Properties, renderServerProperties } from './broker-files.js';
+import { isAlive, isKafkaProcessOf, readPid, terminate } from './broker-process.js';
 import { findJava, lastLines, runTool } from './java-tools.js';
 import { ensureKafkaJars, hasKafkaJars } from './kafka-jars.js';
 import { probeKafka } from './kafka-probe.js';
@@ -131,12 +132,13 @@ function resolveOptions(options: LocalBrokerOptions): Resolved {
   if (controllerPort === port) throw new ConfigError('ERR_INVALID_OPTION', 'controllerPort must differ from port', { option: 'controllerPort' });
   const heap = options.heap ?? '512m';
   if (!/^\d+[kmg]$/i.test(heap)) throw new ConfigError('ERR_INVALID_OPTION', `heap must look like 512m or 1g, got "${heap}"`, { option: 'heap' });
-  const dataDir = options.dataDir ?? join(process.env.DATAFILE_STREAM_HOME || cacheBase(), `broker-${port}`);
+  // Absolute, because the pid check compares it with the JVM's command line.
+  const dataDir = resolve(options.dataDir ?? join(process.env.DATAFILE_STREAM_HOME || cacheBase(), `broker-${port}`));
   return {
     port,
     controllerPort,
     dataDir,
-    cacheDir: options.cacheDir ?? join(cacheBase(), `kafka-${KAFKA_VERSION}`),
+    cacheDir: resolve(options.cacheDir ?? join(cacheBase(), `kafka-${KAFKA_VERSION}`)),
     logger: options.logger,
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
@@ -150,45 +152,9 @@ function resolveOptions(options: LocalBrokerOptions): Resolved {
   };
 }
 
-/** Alive and not a zombie (an exited child nobody has reaped yet). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
-
-/** True unless /proc shows the pid now belongs to something other than this data dir's broker. */
-function isThisBroker(pid: number, serverProperties: string): boolean {
-  let cmdline: string;
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return process.platform !== 'linux';
-  }
-  const args = cmdline.split('\0');
-  return args.includes('kafka.Kafka') && args.includes(serverProperties);
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function liveBrokerPid(r: Resolved): number | undefined {
   const pid = readPid(r.pidFile);
-  return pid !== undefined && isAlive(pid) && isThisBroker(pid, r.serverProperties) ? pid : undefined;
+  return pid !== undefined && isAlive(pid) && isKafkaProcessOf(pid, r.serverProperties) ? pid : undefined;
 }
 
 function logTail(r: Resolved, count = 25): string {
@@ -259,9 +225,9 @@ async function spawnBroker(r: Resolved, java: string, classpath: string): Promis
     exitedFlag = true;
     exit = code ?? signal;
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (err) => reject(new BrokerError('ERR_BROKER_START', `could not run ${java}: ${err.message}`, { command: java }, err)));
+  await new Promise<void>((spawned, failed) => {
+    child.once('spawn', spawned);
+    child.once('error', (err) => failed(new BrokerError('ERR_BROKER_START', `could not run ${java}: ${err.message}`, { command: java }, err)));
   });
   child.unref();
   const pid = child.pid!;
@@ -291,31 +257,6 @@ async function waitUntilReady(r: Resolved, pid: number, exited: () => number | s
     }
     await sleep(250);
   }
-}
-
-/** SIGTERM, then SIGKILL after `timeoutMs`; true when SIGKILL was needed. */
-async function terminate(pid: number, timeoutMs: number): Promise<boolean> {
-  const gone = async (ms: number): Promise<boolean> => {
-    const until = Date.now() + ms;
-    while (isAlive(pid)) {
-      if (Date.now() > until) return false;
-      await sleep(100);
-    }
-    return true;
-  };
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return false;
-  }
-  if (await gone(timeoutMs)) return false;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return true;
-  }
-  await gone(10_000);
-  return true;
 }
 
 export async function startBroker(options: LocalBrokerOptions = {}): Promise<StartBrokerResult> {

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import kafkajs from 'kafkajs';
+import pino from 'pino';
+import { createKafka, pinoLogCreator } from '../../lib/kafka/kafka-client.js';
+
+const { CompressionCodecs, CompressionTypes, logLevel } = kafkajs;
+
+function captureLogger(level: string): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { logger: pino({ level }, sink), lines };
+}
+
+test('createKafka returns a kafkajs client and registers the LZ4 codec', () => {
+  const kafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'test' });
+  assert.equal(typeof kafka.producer, 'function');
+  assert.equal(typeof kafka.admin, 'function');
+  assert.doesNotThrow(() => (CompressionCodecs as Record<number, () => unknown>)[CompressionTypes.LZ4]!());
+});
+
+test('kafkajs levels map to pino levels: ERROR->error, WARN->warn, INFO->debug, DEBUG->trace', async () => {
+  const { logger, lines } = captureLogger('trace');
+  const log = pinoLogCreator(logger)(logLevel.DEBUG);
+  const entry = (level: number, message: string) => ({
+    namespace: 'Consumer',
+    level,
+    label: 'x',
+    log: { timestamp: '2020-01-01T00:00:00Z', logger: 'kafkajs', message, groupId: 'g1' },
+  });
+  log(entry(logLevel.ERROR, 'e'));
+  log(entry(logLevel.WARN, 'w'));
+  log(entry(logLevel.INFO, 'i'));
+  log(entry(logLevel.DEBUG, 'd'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.msg]),
+    [
+      [50, 'e'],
+      [40, 'w'],
+      [20, 'i'],
+      [10, 'd'],
+    ],
+  );
+  for (const line of lines) {
+    assert.equal(line.component, 'kafkajs');
+    assert.equal(line.namespace, 'Consumer');
+    assert.equal(line.groupId, 'g1');
+    assert.equal(line.logger, undefined, "kafkajs's own logger name is dropped");
+    assert.equal(line.timestamp, undefined, "kafkajs's own timestamp is dropped");
+  }
+});
+
+test('a client logs through the pino logger, filtered at the pino level', async () => {
+  const { logger, lines } = captureLogger('warn');
+  const kafka = createKafka({ brokers: ['127.0.0.1:1'], logger });
+  kafka.logger().warn('kept', { topic: 't' });
+  kafka.logger().info('dropped: INFO maps to debug, below warn');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.msg, l.component, l.topic]),
+    [[40, 'kept', 'kafkajs', 't']],
+  );
+});
+
+test('a client without a logger writes nothing to the console', (t) => {
+  const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+  const mocks = methods.map((name) => t.mock.method(console, name, () => undefined));
+  const kafka = createKafka({ brokers: ['127.0.0.1:1'] });
+  kafka.logger().error('nobody hears this');
+  kafka.logger().warn('nor this');
+  assert.deepEqual(mocks.map((m) => m.mock.callCount()), [0, 0, 0, 0, 0]);
+});
