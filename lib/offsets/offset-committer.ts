@@ -84,14 +84,18 @@ export class OffsetCommitter extends Writable {
   }
 
   async #commitOnce(): Promise<void> {
+    // Taken before the flush: every record settled by now had its registry row written first,
+    // so this flush covers it. A settlement recorded while the flush runs may miss it, so its
+    // offsets wait for the next round.
+    const offsets = this.#o.tracker.commitOffsets();
     try {
       await this.#o.registry?.flush();
       await this.#o.rejected?.flush();
     } catch (err) {
+      for (const o of offsets) this.#o.tracker.markCommitFailed(o.topic, o.partition);
       this.#o.logger.error({ err, code: errorCodeOf(err) }, 'registry flush failed; not committing offsets');
       return;
     }
-    const offsets = this.#o.tracker.commitOffsets();
     if (offsets.length === 0) return;
     crashPoint('after-registry');
     try {

@@ -146,8 +146,10 @@ export class MemoryBuffer extends Transform {
       return;
     }
     while (!this.#budget.tryAcquire(chunk.data.length)) {
-      const victim = this.#largestPartial();
-      if (!victim) break; // only finished files hold the budget: go over it by this one chunk
+      // With no partial file left to spill (finished files hold the budget), this file goes to
+      // staging itself: a chunk kept in memory without acquiring it would later be released
+      // from the budget all the same, and the count would drift below what is really held.
+      const victim = this.#largestPartial() ?? held;
       await this.#spill(victim);
       if (victim === held) {
         await this.#area.write(ref, offset, chunk.data, chunk.chunkI, chunk.position);
@@ -191,12 +193,13 @@ export class MemoryBuffer extends Transform {
       await staged.close();
     } else {
       const offsets = [...held.chunks.keys()].sort((a, b) => a - b);
-      const hasher = createHash('sha512');
-      for (const offset of offsets) hasher.update(held.chunks.get(offset)!.data);
-      hash = hasher.digest();
       const last = offsets.at(-1);
       size = last === undefined ? 0 : last + held.chunks.get(last)!.data.length;
-      data = Buffer.concat(offsets.map((o) => held.chunks.get(o)!.data), size);
+      // Placed at their offsets, as the disk sink and a spilled file do, and hashed as handed
+      // over: a gap between chunks reads as zeros, never shifts the bytes after it.
+      data = Buffer.alloc(size);
+      for (const offset of offsets) held.chunks.get(offset)!.data.copy(data, offset);
+      hash = createHash('sha512').update(data).digest();
       held.chunks.clear();
     }
     const release = (): void => {
