@@ -102,7 +102,8 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     ...(c.maxBytesPerPartition !== undefined && { maxBytesPerPartition: c.maxBytesPerPartition }),
     ...(c.maxBytes !== undefined && { maxBytes: c.maxBytes }),
     ...(c.minBytes !== undefined && { minBytes: c.minBytes }),
-    ...(c.maxWaitTimeInMs !== undefined && { maxWaitTimeInMs: c.maxWaitTimeInMs }),
+    // librdkafka's fetch.wait.max.ms default (kafkajs waits 5 s, which slows every start).
+    maxWaitTimeInMs: c.maxWaitTimeInMs ?? 500,
   });
   const admin = setup.kafka.admin();
   await consumer.connect();

@@ -51,6 +51,7 @@ export class KafkaSource extends Readable {
   #bytesRead = 0;
   #lastRecordAt = Date.now();
   #next = new Map<number, bigint>();
+  #batchInFlight: Promise<void> = Promise.resolve();
 
   constructor(options: KafkaSourceOptions) {
     super({ objectMode: true, highWaterMark: options.highWaterMark ?? 64 });
@@ -101,12 +102,21 @@ export class KafkaSource extends Readable {
     wake?.();
   }
 
-  /** Stops fetching and ends the stream once the batch in progress has been pushed. */
+  /**
+   * Stops fetching and ends the stream once the batch in progress returned. The consumer keeps
+   * its group membership (paused, heartbeating) so the committer can still commit what the
+   * pipeline finishes; the owner disconnects it afterwards.
+   */
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     this._read();
-    await this.#o.consumer.stop().catch((err: unknown) => this.#o.logger.warn({ err }, 'consumer stop failed'));
+    try {
+      this.#o.consumer.pause([{ topic: this.#o.topic }]);
+    } catch (err) {
+      this.#o.logger.debug({ err }, 'pause before stop failed');
+    }
+    await this.#batchInFlight;
     this.push(null);
   }
 
@@ -117,6 +127,12 @@ export class KafkaSource extends Readable {
   }
 
   async #onBatch(payload: EachBatchPayload): Promise<void> {
+    const work = this.#pushBatch(payload);
+    this.#batchInFlight = work.catch(() => undefined);
+    return work;
+  }
+
+  async #pushBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { tracker } = this.#o;
     for (const message of batch.messages) {
