@@ -12,14 +12,14 @@
  * If draining takes longer than `shutdownTimeoutMs`, the pipeline is aborted: unfinished files
  * were never committed, so the next run reads them again.
  */
-import { mkdir, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, rmdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ChunkAssembler } from '../assembler/chunk-assembler.js';
-import { errorCodeOf } from '../errors.js';
+import { errorCodeOf, UnsafePathError } from '../errors.js';
 import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
 import { OffsetCommitter } from '../offsets/offset-committer.js';
 import { OffsetTracker } from '../offsets/offset-tracker.js';
@@ -90,6 +90,7 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     logger.warn({ groupId }, 'consumer group "create_new": a fresh group was made, so restart recovery is off; pass --consumer_group_id NAME to resume after a restart');
   }
   await mkdir(options.outputDir, { recursive: true });
+  await refuseSymlinks(options.outputDir, ['LOGS', STAGING_DIR_NAME]);
   const registry = await FileRegistry.open({ dir: options.outputDir, topic, group: groupId });
   const setup = kafkaFromConfig(options.config, 'consumer', logger);
   const c = setup.consumer;
@@ -242,6 +243,16 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   };
   logger.info(summary, 'consumer finished');
   return summary;
+}
+
+/** The program's own directories must be real directories inside the output directory. */
+async function refuseSymlinks(outputDir: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    const info = await lstat(join(outputDir, name)).catch(() => undefined);
+    if (info?.isSymbolicLink()) {
+      throw new UnsafePathError('ERR_UNSAFE_PATH', `${join(outputDir, name)} is a symlink; refusing to write through it`, { path: join(outputDir, name) });
+    }
+  }
 }
 
 /** True when every partition assigned here was read to its end (or committed past it). */
