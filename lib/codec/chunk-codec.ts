@@ -107,17 +107,10 @@ export function decodeChunk(value: unknown, options: DecodeOptions = {}): DataFi
 }
 
 function parseArray(value: Uint8Array): unknown[] {
-  // Limits well above any valid chunk but small enough that a hostile header cannot make the
-  // decoder build huge maps or arrays; byte lengths are bounded by the buffer itself.
-  const decoder = new Decoder({
-    useBigInt64: true,
-    rawStrings: true,
-    maxArrayLength: 64,
-    maxMapLength: 64,
-    maxExtLength: value.length,
-    maxStrLength: value.length,
-    maxBinLength: value.length,
-  });
+  // Small container limits, so a hostile header cannot make the decoder build huge maps or
+  // arrays. Byte strings are views into the value, so their declared length costs nothing: one
+  // longer than the value is reported as truncation (RangeError), not as malformed.
+  const decoder = new Decoder({ useBigInt64: true, rawStrings: true, maxArrayLength: 64, maxMapLength: 64 });
   const items = decoder.decodeMulti(value);
   let decoded: unknown;
   try {
