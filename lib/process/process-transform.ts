@@ -89,6 +89,11 @@ export class ProcessTransform extends Transform {
         if (attempt < this.#o.maxAttempts && !this.#o.signal?.aborted) await delay(this.#o.backoffMs * 2 ** (attempt - 1), this.#o.signal);
         if (this.#o.signal?.aborted) break;
       }
+      if (this.#o.signal?.aborted) {
+        // Shutting down, not failing: the file was not committed and is read again next run.
+        log.info('processing abandoned at shutdown; the file will be read again');
+        return { kind: 'settle', positions: [], outcome: 'skipped', file: ready.ref };
+      }
       log.error({ code: errorCodeOf(lastError) }, `processing failed for good: ${lastError.message}`);
       try {
         await this.#o.onFailed?.(file, lastError, ready.ref);
