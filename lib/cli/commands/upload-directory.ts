@@ -12,7 +12,7 @@ import { DirectoryUploader } from '../../producer/upload-directory.js';
 import { UploadRegistry } from '../../registry/upload-registry.js';
 import { listenForControl } from '../control-input.js';
 import { ArgumentParser } from '../runnable.js';
-import { checkChunkSize, connectProducer, positiveInteger, UPLOAD_ARGUMENTS } from './upload-options.js';
+import { checkChunkSize, checkProducerArguments, connectProducer, nonNegativeNumber, positiveInteger, UPLOAD_ARGUMENTS } from './upload-options.js';
 
 /** OpenMSIStream's default: skip hidden files and .log files. */
 export const DEFAULT_UPLOAD_REGEX = '^((?!(\\.|.*.log))).*$';
@@ -48,6 +48,12 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new ConfigError('ERR_INVALID_ARGUMENT', `--upload_regex is not a valid regular expression: ${(err as Error).message}`, { option: 'upload_regex' });
   }
+  // Every argument is checked before the log file is created or anything connects: a usage error
+  // must neither leave LOGS/ behind nor a connected producer that keeps the process alive.
+  checkProducerArguments(args);
+  const nThreads = positiveInteger(args.n_threads, 'n_threads');
+  const watchdogLagTime = nonNegativeNumber(args.watchdog_lag_time, 'watchdog_lag_time');
+  const untilIdle = args.until_idle === undefined ? undefined : nonNegativeNumber(args.until_idle, 'until_idle');
   const logger = createLogger({
     name: 'DataFileUploadDirectory',
     streamLevel: String(args.logger_stream_level),
@@ -55,7 +61,13 @@ export async function run(argv: string[]): Promise<number> {
     filePath: join(root, 'LOGS', 'DataFileUploadDirectory.log'),
   });
   const connected = await connectProducer(args, logger);
-  const registry = await UploadRegistry.open({ dir: root, topic: connected.topic });
+  let registry: UploadRegistry;
+  try {
+    registry = await UploadRegistry.open({ dir: root, topic: connected.topic });
+  } catch (err) {
+    await connected.close();
+    throw err;
+  }
   const uploader = new DirectoryUploader({
     root,
     producer: connected.chunks,
@@ -64,8 +76,8 @@ export async function run(argv: string[]): Promise<number> {
     chunkSize,
     uploadRegex,
     uploadExisting: args.upload_existing === true,
-    nThreads: positiveInteger(args.n_threads, 'n_threads'),
-    watchdogLagTime: Number(args.watchdog_lag_time),
+    nThreads,
+    watchdogLagTime,
     legacy: args.legacy === true,
   });
   const stop = new AbortController();
@@ -79,7 +91,6 @@ export async function run(argv: string[]): Promise<number> {
       return `files uploaded: ${s.filesUploaded} (${(s.bytesUploaded / 1048576).toFixed(1)} MiB), failed: ${s.filesFailed}, in progress: ${s.inProgress}, queued: ${s.queued}\nrecent: ${s.recent.join(', ') || '(none)'}`;
     },
   });
-  const untilIdle = args.until_idle === undefined ? undefined : Number(args.until_idle);
   logger.info({ dir: root, topic: connected.topic, uploadExisting: args.upload_existing === true }, 'watching for files to upload');
   try {
     await uploader.run(stop.signal, () => untilIdle !== undefined && uploader.idle(untilIdle));

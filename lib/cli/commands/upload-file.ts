@@ -2,11 +2,13 @@
  * `datafile-stream upload-file <filepath>` (OpenMSIStream's UploadDataFile): chunk one file,
  * produce every chunk, wait for the broker's acknowledgements, exit 0.
  */
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { ConfigError } from '../../errors.js';
 import { createLogger } from '../../log/create-logger.js';
 import { uploadFile } from '../../producer/upload-file.js';
 import { ArgumentParser } from '../runnable.js';
-import { checkChunkSize, connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
+import { checkChunkSize, checkProducerArguments, connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
 
 export const uploadFileParser = new ArgumentParser(
   [
@@ -24,8 +26,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const chunkSize = checkChunkSize(args.chunk_size);
-  const logger = createLogger({ name: 'UploadDataFile', streamLevel: String(args.logger_stream_level) });
+  checkProducerArguments(args);
   const path = resolve(String(args.filepath));
+  // Before connecting: a wrong path is a usage error, not a broker round trip.
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new ConfigError('ERR_INVALID_ARGUMENT', `${path} does not exist`, { path });
+  if (!info.isFile()) throw new ConfigError('ERR_INVALID_ARGUMENT', `${path} is not a regular file`, { path });
+  const logger = createLogger({ name: 'UploadDataFile', streamLevel: String(args.logger_stream_level) });
   const connected = await connectProducer(args, logger);
   try {
     const result = await uploadFile(connected.chunks, path, { chunkSize, legacy: args.legacy === true });

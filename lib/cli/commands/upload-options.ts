@@ -4,7 +4,8 @@
  */
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, isCodedError, UploadError } from '../../errors.js';
+import { kafkaClientOptions } from '../../config/kafka-options.js';
 import { compressionFromName } from '../../kafka/compression.js';
 import { ensureTopic } from '../../kafka/ensure-topic.js';
 import { kafkaFromConfig } from '../../kafka/kafka-from-config.js';
@@ -41,6 +42,21 @@ export function positiveInteger(value: unknown, name: string): number {
   return n;
 }
 
+export function nonNegativeNumber(value: unknown, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError('ERR_INVALID_ARGUMENT', `--${name} must be a number of seconds >= 0, got ${value}`, { option: name });
+  return n;
+}
+
+/** Kafka's own rule for topic names; checked here so a bad name is a usage error, not a broker one. */
+export function checkTopicName(value: unknown): string {
+  const topic = String(value ?? '');
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
+    throw new ConfigError('ERR_INVALID_ARGUMENT', `--topic_name must be 1-249 of a-z A-Z 0-9 . _ -, got ${JSON.stringify(topic)}`, { option: 'topic_name' });
+  }
+  return topic;
+}
+
 export interface ConnectedProducer {
   producer: Producer;
   chunks: ChunkProducer;
@@ -48,16 +64,34 @@ export interface ConnectedProducer {
   close(): Promise<void>;
 }
 
+/** Checks the arguments connectProducer uses, so a command can reject them before it touches anything. */
+export function checkProducerArguments(args: ParsedArguments): void {
+  checkTopicName(args.topic_name);
+  positiveInteger(args.queue_max_size ?? 64, 'queue_max_size');
+}
+
 export async function connectProducer(args: ParsedArguments, logger: Logger): Promise<ConnectedProducer> {
-  const topic = String(args.topic_name);
+  const topic = checkTopicName(args.topic_name);
+  const maxBytesInFlight = positiveInteger(args.queue_max_size ?? 64, 'queue_max_size') * 1024 * 1024;
   const setup = kafkaFromConfig(String(args.config), 'producer', logger);
-  await ensureTopic(setup.kafka, topic);
+  const compression = compressionFromName(setup.producer.compression);
+  const brokers = kafkaClientOptions(setup.config.sections, 'producer').brokers.join(',');
+  try {
+    await ensureTopic(setup.kafka, topic);
+  } catch (err) {
+    throw kafkaSetupError(err, topic, brokers);
+  }
   const producer = setup.kafka.producer({ createPartitioner: FilePartitioner, allowAutoTopicCreation: true, ...(setup.producer.idempotent !== undefined && { idempotent: setup.producer.idempotent }) });
-  await producer.connect();
+  try {
+    await producer.connect();
+  } catch (err) {
+    await producer.disconnect().catch(() => undefined);
+    throw kafkaSetupError(err, topic, brokers);
+  }
   const chunks = new ChunkProducer(producer, {
     topic,
-    compression: compressionFromName(setup.producer.compression),
-    maxBytesInFlight: positiveInteger(args.queue_max_size ?? 64, 'queue_max_size') * 1024 * 1024,
+    compression,
+    maxBytesInFlight,
     ...(setup.producer.batchSizeBytes !== undefined && { batchBytes: setup.producer.batchSizeBytes }),
     ...(setup.producer.lingerMs !== undefined && { lingerMs: setup.producer.lingerMs }),
     ...(setup.producer.acks !== undefined && { acks: setup.producer.acks }),
@@ -71,4 +105,12 @@ export async function connectProducer(args: ParsedArguments, logger: Logger): Pr
       await producer.disconnect().catch(() => undefined);
     },
   };
+}
+
+/** kafkajs errors while setting up (unreachable broker, topic the broker refuses) as one coded line naming both. */
+function kafkaSetupError(err: unknown, topic: string, brokers: string): Error {
+  if (isCodedError(err)) return err;
+  const inner = (err as { errors?: Array<{ type?: string; message?: string }> } | undefined)?.errors;
+  const detail = Array.isArray(inner) && inner.length > 0 ? inner.map((e) => e.type ?? e.message).join(', ') : ((err as Error)?.message ?? String(err));
+  return new UploadError('ERR_KAFKA', `cannot produce to topic "${topic}" on Kafka at ${brokers}: ${detail}`, { topic }, err);
 }
