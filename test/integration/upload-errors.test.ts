@@ -1,0 +1,152 @@
+/**
+ * Integration: files the directory uploader cannot send, against the real broker. An unreadable
+ * file (a real EACCES: under root the CLI runs as `nobody`, since root reads a chmod 000 file
+ * anyway) and a file that vanishes after it was picked up are logged with their code and path,
+ * the other files still arrive, and the exit status says whether anything failed.
+ *
+ * Not covered here: ERR_TOPIC_MISSING from a broker that does not create topics. The shared
+ * broker creates them and lib/broker cannot start a second one with other server properties.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { ensureTopic } from '../../lib/kafka/ensure-topic.js';
+import { createKafka } from '../../lib/kafka/kafka-client.js';
+import { registerCodecs } from '../../lib/kafka/compression.js';
+import { ChunkProducer } from '../../lib/producer/chunk-producer.js';
+import { FilePartitioner } from '../../lib/producer/file-partitioner.js';
+import { DirectoryUploader, type UploadLedger } from '../../lib/producer/upload-directory.js';
+import { UploadRegistry } from '../../lib/registry/upload-registry.js';
+import kafkajs from 'kafkajs';
+import { assertExit, assertSameTree, BROKER, logLines, readTopic, readTree, rebuildFiles, runCli, uniqueTopic } from './upload-support.js';
+
+const { CompressionTypes } = kafkajs;
+const CHUNK = 4096;
+const NOBODY = 65534;
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'upload-errors-it-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function put(root: string, rel: string, data: Buffer | string): Promise<void> {
+  await mkdir(dirname(join(root, rel)), { recursive: true });
+  await writeFile(join(root, rel), data);
+}
+
+/** Hands the whole tree to `nobody` so a child running as that user can work in it. */
+async function giveToNobody(root: string): Promise<void> {
+  await chown(root, NOBODY, NOBODY);
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    await chown(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name), NOBODY, NOBODY);
+  }
+}
+
+test('upload-directory: an unreadable file is a coded error naming it, the others arrive, exit 1', async (t) => {
+  const root = await tempDir(t);
+  await put(root, 'good-1.bin', randomBytes(3 * CHUNK + 5));
+  await put(root, 'sub/good-2.txt', 'fine\n'.repeat(2000));
+  await put(root, 'sub/locked.bin', randomBytes(2 * CHUNK));
+  const expected = await readTree(root);
+  expected.delete('sub/locked.bin');
+  await chmod(join(root, 'sub/locked.bin'), 0o000);
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await giveToNobody(root);
+  const topic = uniqueTopic();
+  const result = await runCli(
+    ['upload-directory', root, '--topic_name', topic, '--chunk_size', String(CHUNK), '--upload_existing', '--until_idle', '1', '--n_threads', '1'],
+    asRoot ? { uid: NOBODY, gid: NOBODY } : {},
+  );
+  assertExit(result, 1);
+  const failures = logLines(result.stderr).filter((l) => l.level === 50);
+  assert.equal(failures.length, 1, result.stderr);
+  assert.equal(failures[0]!.code, 'ERR_FILE_UNREADABLE');
+  assert.equal(failures[0]!.file, 'sub/locked.bin');
+  assert.match(String(failures[0]!.msg), new RegExp(`${join(root, 'sub/locked.bin')}.*EACCES`));
+  const finished = logLines(result.stderr).find((l) => l.msg === 'upload-directory finished')!;
+  assert.equal(finished.filesUploaded, 2);
+  assert.equal(finished.filesFailed, 1);
+  // The log file under LOGS/ has the error too (its default level is warning).
+  const logFile = await readFile(join(root, 'LOGS', 'DataFileUploadDirectory.log'), 'utf8');
+  assert.ok(logLines(logFile).some((l) => l.code === 'ERR_FILE_UNREADABLE' && l.file === 'sub/locked.bin'));
+
+  const { records } = await readTopic(topic);
+  assertSameTree(rebuildFiles(records), expected);
+});
+
+test('DirectoryUploader: a file that vanishes after it was picked up is skipped with a warning naming it; an unreadable one fails; the rest arrive', async (t) => {
+  const root = await tempDir(t);
+  await put(root, 'a.bin', randomBytes(2 * CHUNK + 1));
+  await put(root, 'vanishing.bin', randomBytes(3 * CHUNK));
+  await put(root, 'nested/becomes-dir.bin', randomBytes(CHUNK));
+  await put(root, 'nested/z.txt', 'last one');
+  const topic = uniqueTopic();
+
+  registerCodecs();
+  const kafka = createKafka({ brokers: [BROKER] });
+  await ensureTopic(kafka, topic);
+  const producer = kafka.producer({ createPartitioner: FilePartitioner });
+  await producer.connect();
+  t.after(() => producer.disconnect());
+  const registry = await UploadRegistry.open({ dir: root, topic });
+  t.after(() => registry.close());
+
+  // The registry hears of an upload just before the file is read: the moment to pull it away.
+  const ledger: UploadLedger = {
+    isUploaded: (rel, size, mtimeMs) => registry.isUploaded(rel, size, mtimeMs),
+    markStarted: (rel, info) => {
+      if (rel === 'vanishing.bin') unlinkSync(join(root, rel));
+      if (rel === 'nested/becomes-dir.bin') {
+        unlinkSync(join(root, rel));
+        mkdirSync(join(root, rel));
+      }
+      return registry.markStarted(rel, info);
+    },
+    markUploaded: (rel, info) => registry.markUploaded(rel, info),
+    flush: () => registry.flush(),
+  };
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...logLines(chunk.toString()));
+      done();
+    },
+  });
+  const uploader = new DirectoryUploader({
+    root,
+    producer: new ChunkProducer(producer, { topic, compression: CompressionTypes.LZ4 }),
+    registry: ledger,
+    logger: pino({ level: 'info' }, sink),
+    chunkSize: CHUNK,
+    uploadExisting: true,
+    nThreads: 1,
+    pollInterval: 50,
+  });
+  await uploader.run(new AbortController().signal, () => uploader.idle(0.3));
+
+  const vanished = lines.find((l) => l.code === 'ERR_FILE_VANISHED');
+  assert.ok(vanished, JSON.stringify(lines));
+  assert.equal(vanished.file, 'vanishing.bin');
+  assert.equal(vanished.level, 40, 'a vanished file is a warning, not a failure');
+  const unreadable = lines.find((l) => l.code === 'ERR_FILE_UNREADABLE');
+  assert.ok(unreadable, JSON.stringify(lines));
+  assert.equal(unreadable.file, 'nested/becomes-dir.bin');
+  assert.match(String(unreadable.msg), /becomes-dir\.bin is not a regular file/);
+  assert.deepEqual(
+    lines.filter((l) => l.msg === 'uploaded').map((l) => l.file),
+    ['a.bin', 'nested/z.txt'],
+  );
+  assert.equal(uploader.stats.filesUploaded, 2);
+  assert.equal(uploader.stats.filesFailed, 1, 'the vanished file is not counted as failed');
+
+  const { records } = await readTopic(topic);
+  const tree = await readTree(root);
+  assertSameTree(rebuildFiles(records), new Map([...tree].filter(([rel]) => rel === 'a.bin' || rel === 'nested/z.txt')));
+});
