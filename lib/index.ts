@@ -33,6 +33,7 @@ export { DataFileStreamProcessor, type ProcessorOptions } from './process/data-f
 export { DownloadDataFile, type ConsumerMode } from './process/download-data-file.js';
 export { createLock, type Lock } from './process/lock.js';
 export { DataFileDownloadDirectory } from './processors/data-file-download-directory.js';
+export { S3TransferStreamProcessor, type S3TransferOptions } from './processors/s3-transfer-stream-processor.js';
 export { Runnable, ArgumentParser, type ArgumentDef } from './cli/runnable.js';
 
 // Registry, config, Kafka, local broker

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'upload-file': async () => (await import('./commands/upload-file.js')).run,
   'upload-directory': async () => (await import('./commands/upload-directory.js')).run,
   'download-directory': async () => (await import('./commands/download-directory.js')).run,
+  's3-transfer': async () => (await import('./commands/s3-transfer.js')).run,
   process: async () => (await import('./commands/process.js')).run,
   broker: async () => (await import('./commands/broker.js')).runBroker,
 };
