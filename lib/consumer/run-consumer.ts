@@ -16,10 +16,11 @@ import { lstat, mkdir, rmdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Admin } from 'kafkajs';
+import type { Admin, ConsumerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ChunkAssembler } from '../assembler/chunk-assembler.js';
 import { errorCodeOf, UnsafePathError } from '../errors.js';
+import type { ConsumerOptions } from '../config/kafka-options.js';
 import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
 import { OffsetCommitter } from '../offsets/offset-committer.js';
 import { OffsetTracker } from '../offsets/offset-tracker.js';
@@ -94,18 +95,7 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   const registry = await FileRegistry.open({ dir: options.outputDir, topic, group: groupId });
   const setup = kafkaFromConfig(options.config, 'consumer', logger);
   const c = setup.consumer;
-  const consumer = setup.kafka.consumer({
-    groupId,
-    allowAutoTopicCreation: false,
-    ...(c.sessionTimeout !== undefined && { sessionTimeout: c.sessionTimeout }),
-    ...(c.heartbeatInterval !== undefined && { heartbeatInterval: c.heartbeatInterval }),
-    ...(c.rebalanceTimeout !== undefined && { rebalanceTimeout: c.rebalanceTimeout }),
-    ...(c.maxBytesPerPartition !== undefined && { maxBytesPerPartition: c.maxBytesPerPartition }),
-    ...(c.maxBytes !== undefined && { maxBytes: c.maxBytes }),
-    ...(c.minBytes !== undefined && { minBytes: c.minBytes }),
-    // librdkafka's fetch.wait.max.ms default (kafkajs waits 5 s, which slows every start).
-    maxWaitTimeInMs: c.maxWaitTimeInMs ?? 500,
-  });
+  const consumer = setup.kafka.consumer({ groupId, allowAutoTopicCreation: false, ...consumerFetchOptions(c) });
   const admin = setup.kafka.admin();
   await consumer.connect();
   await admin.connect();
@@ -243,6 +233,26 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   };
   logger.info(summary, 'consumer finished');
   return summary;
+}
+
+/**
+ * The kafkajs consumer settings a config file's [consumer] section gives (group and timeouts
+ * aside from the group id), with this toolkit's defaults. Exported so the benchmark's raw
+ * kafkajs consume runs with exactly the settings the pipeline runs with.
+ */
+export function consumerFetchOptions(c: ConsumerOptions): Partial<ConsumerConfig> {
+  return {
+    // 10 s (kafkajs: 30 s): a restart after a crash waits this long for the dead member's
+    // partitions. Heartbeats go on while the pipeline is busy, so a short timeout is safe.
+    sessionTimeout: c.sessionTimeout ?? 10_000,
+    ...(c.heartbeatInterval !== undefined && { heartbeatInterval: c.heartbeatInterval }),
+    ...(c.rebalanceTimeout !== undefined && { rebalanceTimeout: c.rebalanceTimeout }),
+    ...(c.maxBytesPerPartition !== undefined && { maxBytesPerPartition: c.maxBytesPerPartition }),
+    ...(c.maxBytes !== undefined && { maxBytes: c.maxBytes }),
+    ...(c.minBytes !== undefined && { minBytes: c.minBytes }),
+    // librdkafka's fetch.wait.max.ms default (kafkajs waits 5 s, which slows every start).
+    maxWaitTimeInMs: c.maxWaitTimeInMs ?? 500,
+  };
 }
 
 /** The program's own directories must be real directories inside the output directory. */
