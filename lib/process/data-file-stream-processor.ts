@@ -129,7 +129,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
 }
 
 function fileOfRef(ref: FileRef): DownloadDataFile {
-  return new DownloadDataFile({ relativeFilepath: ref.relativePath, subdirStr: ref.subdirStr, filename: ref.relativePath.split('/').at(-1)!, fileHash: ref.fileHash, nTotalChunks: ref.nTotalChunks, size: 0, fileMtime: ref.fileMtime, data: Buffer.alloc(0) });
+  return DownloadDataFile.fromRef(ref, { size: 0, data: Buffer.alloc(0) });
 }
 
 function isParsed(args: object): args is ParsedArguments {

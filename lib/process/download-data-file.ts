@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import type { FileRef } from '../consumer/pipeline-events.js';
 
 export type ConsumerMode = 'memory' | 'disk' | 'both';
 
@@ -32,6 +33,19 @@ export class DownloadDataFile {
   readonly fileMtime: number | null;
   readonly fullFilepath: string | undefined;
   #data: Buffer | undefined;
+
+  /** The file a pipeline reference describes, with its bytes or its path. */
+  static fromRef(ref: FileRef, where: { size: number; data?: Buffer; fullFilepath?: string }): DownloadDataFile {
+    return new DownloadDataFile({
+      relativeFilepath: ref.relativePath,
+      subdirStr: ref.subdirStr,
+      filename: ref.relativePath.split('/').at(-1)!,
+      fileHash: ref.fileHash,
+      nTotalChunks: ref.nTotalChunks,
+      fileMtime: ref.fileMtime,
+      ...where,
+    });
+  }
 
   constructor(init: DownloadDataFileInit) {
     this.relativeFilepath = init.relativeFilepath;

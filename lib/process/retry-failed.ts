@@ -37,16 +37,10 @@ export async function retryFailedFiles(o: RetryFailedOptions): Promise<{ retried
       await copyFile(entry.dataPath, fullFilepath);
     }
     const size = (await stat(entry.dataPath)).size;
-    const file = new DownloadDataFile({
-      relativeFilepath: ref.relativePath,
-      subdirStr: ref.subdirStr,
-      filename: ref.relativePath.split('/').at(-1)!,
-      fileHash: ref.fileHash,
-      nTotalChunks: ref.nTotalChunks,
+    const file = DownloadDataFile.fromRef(ref, {
       size,
-      fileMtime: ref.fileMtime,
-      ...(fullFilepath ? { fullFilepath } : { data: await readFile(entry.dataPath) }),
-      ...(o.mode === 'both' && { data: await readFile(entry.dataPath) }),
+      ...(fullFilepath && { fullFilepath }),
+      ...(o.mode !== 'disk' && { data: await readFile(entry.dataPath) }),
     });
     const one = new ProcessTransform({ logger: o.logger, process: o.process, nThreads: 1, maxAttempts: o.maxAttempts, ...(o.onFailed && { onFailed: o.onFailed }) });
     const result = await new Promise<Settlement>((resolve, reject) => {

@@ -14,11 +14,11 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { AssemblyError, DataFileStreamError } from '../errors.js';
+import { DataFileStreamError } from '../errors.js';
 import { DownloadDataFile } from '../process/download-data-file.js';
 import type { AssemblyEvent, FileRef, SinkEvent } from '../consumer/pipeline-events.js';
 import type { RecordPosition } from '../types.js';
-import { StagingArea } from './staging-area.js';
+import { hashMismatch, StagingArea } from './staging-area.js';
 import type { StagingJournal } from './staging-journal.js';
 
 export const STAGING_DIR_NAME = '.datafile-stream-staging';
@@ -101,9 +101,7 @@ export class DiskSink extends Transform {
     this.#area.release(ref);
     if (!hash.equals(ref.fileHash)) {
       await staged.discard();
-      const error = new AssemblyError('ERR_FILE_HASH_MISMATCH', `${ref.relativePath}: SHA-512 of the rebuilt file does not match file_hash`, { path: ref.relativePath });
-      this.#o.logger.warn({ file: ref.relativePath, code: error.code }, error.message);
-      return { kind: 'settle', positions, outcome: 'mismatched_hash', file: ref, error };
+      return hashMismatch(ref, positions, this.#o.logger);
     }
     const size = staged.size;
     let fullFilepath: string;
@@ -119,17 +117,7 @@ export class DiskSink extends Transform {
       return { kind: 'settle', positions, outcome: 'failed', file: ref, error: err };
     }
     const data = this.#o.keepInMemory ? await readFile(fullFilepath) : undefined;
-    const file = new DownloadDataFile({
-      relativeFilepath: ref.relativePath,
-      subdirStr: ref.subdirStr,
-      filename: ref.relativePath.split('/').at(-1)!,
-      fileHash: ref.fileHash,
-      nTotalChunks: ref.nTotalChunks,
-      size,
-      fileMtime: ref.fileMtime,
-      fullFilepath,
-      ...(data ? { data } : {}),
-    });
+    const file = DownloadDataFile.fromRef(ref, { size, fullFilepath, ...(data ? { data } : {}) });
     return { kind: 'file', ref, file, positions, release: () => file.release() };
   }
 

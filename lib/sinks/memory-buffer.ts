@@ -14,13 +14,12 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AssemblyError } from '../errors.js';
 import { ByteBudget } from '../flow/byte-budget.js';
 import { DownloadDataFile } from '../process/download-data-file.js';
 import type { AssemblyEvent, FileRef, SinkEvent } from '../consumer/pipeline-events.js';
 import type { RecordPosition } from '../types.js';
 import { fileId } from './disk-sink.js';
-import { StagingArea } from './staging-area.js';
+import { hashMismatch, StagingArea } from './staging-area.js';
 import type { StagingJournal } from './staging-journal.js';
 
 export interface MemoryBufferOptions {
@@ -209,20 +208,9 @@ export class MemoryBuffer extends Transform {
     };
     if (!hash.equals(ref.fileHash)) {
       release();
-      const error = new AssemblyError('ERR_FILE_HASH_MISMATCH', `${ref.relativePath}: SHA-512 of the rebuilt file does not match file_hash`, { path: ref.relativePath });
-      this.#o.logger.warn({ file: ref.relativePath, code: error.code }, error.message);
-      return { kind: 'settle', positions, outcome: 'mismatched_hash', file: ref, error };
+      return hashMismatch(ref, positions, this.#o.logger);
     }
-    const file = new DownloadDataFile({
-      relativeFilepath: ref.relativePath,
-      subdirStr: ref.subdirStr,
-      filename: ref.relativePath.split('/').at(-1)!,
-      fileHash: ref.fileHash,
-      nTotalChunks: ref.nTotalChunks,
-      size,
-      fileMtime: ref.fileMtime,
-      ...(data ? { data } : { fullFilepath: staged!.path }),
-    });
+    const file = DownloadDataFile.fromRef(ref, { size, ...(data ? { data } : { fullFilepath: staged!.path }) });
     return { kind: 'file', ref, file, positions, release };
   }
 

@@ -10,7 +10,8 @@
  */
 import type { Logger } from 'pino';
 import { crashPoint } from '../faults/crash-point.js';
-import type { FileRef } from '../consumer/pipeline-events.js';
+import type { FileRef, Settlement } from '../consumer/pipeline-events.js';
+import { AssemblyError } from '../errors.js';
 import type { RecordPosition } from '../types.js';
 import { StagedFile, stagingName } from './staged-file.js';
 import type { JournalChunk, JournalFileHeader, StagingJournal } from './staging-journal.js';
@@ -148,4 +149,11 @@ export class StagingArea {
 
 export function nameOf(ref: FileRef): string {
   return stagingName(ref.key, ref.fileHash.toString('hex'));
+}
+
+/** The settlement of a rebuilt file whose SHA-512 is not its file_hash: never processed. */
+export function hashMismatch(ref: FileRef, positions: RecordPosition[], logger: Logger): Settlement {
+  const error = new AssemblyError('ERR_FILE_HASH_MISMATCH', `${ref.relativePath}: SHA-512 of the rebuilt file does not match file_hash`, { path: ref.relativePath });
+  logger.warn({ file: ref.relativePath, code: error.code }, error.message);
+  return { kind: 'settle', positions, outcome: 'mismatched_hash', file: ref, error };
 }

@@ -134,7 +134,6 @@ export class KafkaSource extends Readable {
 
   async #pushBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const { tracker } = this.#o;
     for (const message of batch.messages) {
       if (this.#stopping || this.destroyed || !isRunning() || isStale()) return;
       const item = this.#toItem(batch.topic, batch.partition, message);
