@@ -91,8 +91,8 @@ const OFFSET = /^(0|[1-9][0-9]*)$/;
 export class AssemblyTable {
   readonly options: Readonly<AssemblyTableOptions>;
   #files = new Map<string, FileGeneration>();
-  /** `key \0 fileHashHex` of finished generations, oldest first (a Set keeps insertion order). */
-  #finished = new Set<string>();
+  /** `key \0 fileHashHex` of generations that left the table (finished or superseded), oldest first. */
+  #finished = new Map<string, 'finished' | 'superseded'>();
 
   constructor(options: Partial<AssemblyTableOptions> = {}) {
     this.options = validateAssemblyTableOptions(options);
@@ -131,8 +131,10 @@ export class AssemblyTable {
     const limitError = this.#checkLimits(chunk, context);
     if (limitError) return reject(position, limitError, key, open?.fileHashHex === hashHex ? open : undefined);
 
-    if (this.#finished.has(`${key}\0${hashHex}`)) {
-      return { kind: 'stale', key, reason: 'already-finished', position, settle: [position], ...current(open) };
+    const left = this.#finished.get(`${key}\0${hashHex}`);
+    if (left) {
+      const reason = left === 'superseded' ? 'older-generation' : 'already-finished';
+      return { kind: 'stale', key, reason, position, settle: [position], ...current(open) };
     }
     if (open && open.fileHashHex === hashHex) {
       const check = open.check(chunk);
@@ -161,6 +163,9 @@ export class AssemblyTable {
     file.addChunk(chunk);
     file.hold(position, now);
     this.#files.set(key, file);
+    // Late chunks of the replaced generation must not reopen it: it could never complete and
+    // would hold its partition. (The price: that exact content re-uploaded later is skipped.)
+    if (open) this.#remember(`${key}\0${open.fileHashHex}`, 'superseded');
     const base = { kind: 'accepted', key, file, isNewFile: true, complete: file.complete, position } as const;
     return open ? { ...base, replaced: open, settle: open.positions } : { ...base, settle: [] };
   }
@@ -179,16 +184,19 @@ export class AssemblyTable {
     const file = this.#files.get(key);
     if (!file) return undefined;
     this.#files.delete(key);
-    if (remember && this.options.rememberFinished > 0) {
-      const id = `${key}\0${file.fileHashHex}`;
-      this.#finished.delete(id);
-      this.#finished.add(id);
-      for (const oldest of this.#finished) {
-        if (this.#finished.size <= this.options.rememberFinished) break;
-        this.#finished.delete(oldest);
-      }
-    }
+    if (remember) this.#remember(`${key}\0${file.fileHashHex}`, 'finished');
     return file;
+  }
+
+  /** Chunks of this generation are skipped from now on (bounded by `rememberFinished`). */
+  #remember(id: string, how: 'finished' | 'superseded'): void {
+    if (this.options.rememberFinished <= 0) return;
+    this.#finished.delete(id);
+    this.#finished.set(id, how);
+    for (const oldest of this.#finished.keys()) {
+      if (this.#finished.size <= this.options.rememberFinished) break;
+      this.#finished.delete(oldest);
+    }
   }
 
   #checkLimits(chunk: DataFileChunk, context: Record<string, unknown>): AssemblyError | undefined {

@@ -107,6 +107,7 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
 
   const rejected = await RejectedRecords.open({ dir: options.outputDir, topic, group: groupId });
   const failedFiles = new FailedFiles(stagingDir);
+  await failedFiles.load();
   const processFn = options.process ?? (async () => undefined);
   const onFailed = async (file: DownloadDataFile, error: Error, ref?: FileRef): Promise<void> => {
     if (ref) await failedFiles.save(file, ref); // kept for --retry_failed, before it is committed
@@ -125,7 +126,11 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   const source = new KafkaSource({ consumer, topic, tracker, logger: logger.child({ stage: 'source' }), fromBeginning: c.fromBeginning ?? true });
   const assembler = new ChunkAssembler({
     logger: logger.child({ stage: 'assembler' }),
-    registry,
+    // Processed, failed or mismatched before: a re-read tail of such a file is settled at once.
+    registry: {
+      isProcessed: (relativePath, fileHash) => registry.isProcessed(relativePath, fileHash) || failedFiles.knows(relativePath, fileHash),
+      markInProgress: (file) => registry.markInProgress(file),
+    },
     ...(options.downloadRegex && { downloadRegex: options.downloadRegex }),
     reservedTopLevel: ['LOGS', STAGING_DIR_NAME],
     ...(journal && { restore: journal.restored }),
@@ -158,7 +163,10 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     commit: (offsets) => consumer.commitOffsets(offsets),
     onSettled: async (s: Settlement) => {
       stats.record(s);
-      if (s.outcome === 'mismatched_hash' && s.file) await options.onMismatchedHash?.(s.file);
+      if (s.outcome === 'mismatched_hash' && s.file) {
+        await failedFiles.saveMismatched(s.file);
+        await options.onMismatchedHash?.(s.file);
+      }
     },
   });
 

@@ -2,6 +2,11 @@
  * Failed files, kept for a later retry: when a file fails processing for good, its bytes and its
  * identity are saved under `<staging>/failed/` (durably, before the offsets covering it are
  * committed). A later run with `--retry_failed` processes them again without re-reading Kafka.
+ * Files whose rebuilt bytes did not match their hash leave an identity-only marker.
+ *
+ * `knows(relativePath, hash)` answers, after `load()`, whether a (path, hash) was settled this
+ * way, so the re-read tail of such a file after a restart is recognised instead of opening a
+ * file that can never complete.
  */
 import { copyFile, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,9 +35,32 @@ interface StoredRef {
 
 export class FailedFiles {
   readonly dir: string;
+  #known = new Set<string>();
 
   constructor(stagingDir: string) {
     this.dir = join(stagingDir, 'failed');
+  }
+
+  /** Reads what earlier runs kept, for `knows`. */
+  async load(): Promise<void> {
+    for (const entry of await this.list()) this.#known.add(knownId(entry.ref.relativePath, entry.ref.fileHash));
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!name.endsWith('.mismatched')) continue;
+      const stored = JSON.parse(await readFile(join(this.dir, name), 'utf8').catch(() => '{}')) as Partial<StoredRef>;
+      if (stored.relativePath && stored.fileHashHex) this.#known.add(`${stored.relativePath}\0${stored.fileHashHex}`);
+    }
+  }
+
+  knows(relativePath: string, fileHash: Buffer): boolean {
+    return this.#known.has(knownId(relativePath, fileHash));
+  }
+
+  /** A file whose rebuilt bytes did not match its hash: remembered, never retried. */
+  async saveMismatched(ref: FileRef): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const name = stagingName(ref.key, ref.fileHash.toString('hex'));
+    await writeDurably(join(this.dir, `${name}.mismatched`), JSON.stringify(storedRef(ref, 0)));
+    this.#known.add(knownId(ref.relativePath, ref.fileHash));
   }
 
   async save(file: DownloadDataFile, ref: FileRef): Promise<void> {
@@ -41,23 +69,10 @@ export class FailedFiles {
     const dataPath = join(this.dir, `${name}.data`);
     if (file.inMemory || !file.fullFilepath) await writeFile(dataPath, file.bytestring);
     else await copyFile(file.fullFilepath, dataPath);
-    const stored: StoredRef = {
-      key: ref.key,
-      relativePath: ref.relativePath,
-      subdirStr: ref.subdirStr,
-      filename: ref.filename,
-      filenameAppend: ref.filenameAppend,
-      fileHashHex: ref.fileHash.toString('hex'),
-      nTotalChunks: ref.nTotalChunks,
-      fileMtime: ref.fileMtime,
-      firstSeenAt: ref.firstSeenAt.toISOString(),
-      size: file.size,
-    };
-    await writeFile(join(this.dir, `${name}.json`), JSON.stringify(stored));
-    for (const path of [dataPath, join(this.dir, `${name}.json`)]) {
-      const handle = await open(path, 'r');
-      await handle.sync().finally(() => handle.close());
-    }
+    const handle = await open(dataPath, 'r');
+    await handle.sync().finally(() => handle.close());
+    await writeDurably(join(this.dir, `${name}.json`), JSON.stringify(storedRef(ref, file.size)));
+    this.#known.add(knownId(ref.relativePath, ref.fileHash));
   }
 
   async list(): Promise<FailedFileEntry[]> {
@@ -91,7 +106,34 @@ export class FailedFiles {
   }
 
   async remove(name: string): Promise<void> {
+    const entry = (await this.list()).find((e) => e.name === name);
+    if (entry) this.#known.delete(knownId(entry.ref.relativePath, entry.ref.fileHash));
     await rm(join(this.dir, `${name}.json`), { force: true });
     await rm(join(this.dir, `${name}.data`), { force: true });
   }
+}
+
+function knownId(relativePath: string, fileHash: Buffer): string {
+  return `${relativePath}\0${fileHash.toString('hex')}`;
+}
+
+function storedRef(ref: FileRef, size: number): StoredRef {
+  return {
+    key: ref.key,
+    relativePath: ref.relativePath,
+    subdirStr: ref.subdirStr,
+    filename: ref.filename,
+    filenameAppend: ref.filenameAppend,
+    fileHashHex: ref.fileHash.toString('hex'),
+    nTotalChunks: ref.nTotalChunks,
+    fileMtime: ref.fileMtime,
+    firstSeenAt: ref.firstSeenAt.toISOString(),
+    size,
+  };
+}
+
+async function writeDurably(path: string, text: string): Promise<void> {
+  await writeFile(path, text);
+  const handle = await open(path, 'r');
+  await handle.sync().finally(() => handle.close());
 }

@@ -108,7 +108,7 @@ for (const mode of ['memory', 'disk'] as const) {
       'empty.txt': chunksOf(Buffer.alloc(0), split('empty.txt')),
     };
     const partitionOf: Record<string, number> = { 'tensile/A1.csv': 0, 'thermal/dsc.csv': 1, 'xrd/scan.csv': 0, 'poison.csv': 1, 'lies.dat': 1, 'empty.txt': 1 };
-    // (Files that fail or mismatch sit on the partition that is committed to its end: see the todo below.)
+    // (Re-read tails of failed or mismatched files: test/integration/consumer-pipeline.test.ts.)
     // xrd/scan.csv: the last chunk is held back until the second run (an upload still going on).
     const xrd = files['xrd/scan.csv']!;
     const tail = xrd.pop()!;
@@ -171,24 +171,6 @@ for (const mode of ['memory', 'disk'] as const) {
     assert.deepEqual(registry.mismatchedHashFiles().map((f) => f.relativeFilepath), ['lies.dat']);
   });
 }
-
-test('the re-read tail of a file that failed for good or mismatched its hash is recognised after a restart', { todo: 'the registry recognises only processed (path, hash) pairs: such a tail opens a generation that can never complete and pins its partition (until the staging journal releases it)' }, async (t) => {
-  const outputDir = await tempDir(t);
-  const log = new Log(TOPIC);
-  const lies = chunksOf(await realFile('golden'), { filename: 'lies.dat', chunkSize: 4096, fileHash: sha512(Buffer.from('x')) });
-  const poison = chunksOf(await realFile('tensileA2'), { filename: 'poison.csv', chunkSize: 3000 });
-  const slow = chunksOf(await realFile('tensileA1'), { filename: 'slow.csv', chunkSize: 3000 });
-  // Partition 0: the first chunks, then a file that stays unfinished, then the tails.
-  const items = [lies[0]!, poison[0]!, slow[0]!, lies[1]!, lies[2]!, poison[1]!].map((c) => log.item(c, 0));
-  const processed: string[] = [];
-  const first = await consume(outputDir, 'disk', items, new Map(), processed);
-  const committed = Math.max(...first.commits.flat().map((c) => Number(c.offset)));
-  assert.equal(committed, 2, 'stops at slow.csv');
-  const more = [...items, log.item(slow[1]!, 0)];
-  const second = await consume(outputDir, 'disk', more, new Map([[0, committed]]), processed);
-  assert.deepEqual(processed, ['slow.csv']);
-  assert.equal(Math.max(...second.commits.flat().map((c) => Number(c.offset))), more.length, 'the partition is committed to its end');
-});
 
 function shuffle2<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConsumer, type ConsumerRunOptions } from '../../lib/consumer/run-consumer.js';
 import type { DownloadDataFile } from '../../lib/process/download-data-file.js';
+import { sha512 } from '../../lib/codec/chunk-hash.js';
 import {
   assertCommittedToEnd, bytes, chunksOf, createTopic, offsets, produce, recordOf, sha512Hex, silent, treeHashes, uniqueName,
 } from './consumer-support.js';
@@ -164,4 +165,29 @@ test('offsets of a topic never go past unfinished work: committed offsets stop b
   assert.equal(summary.filesProcessed, 1);
   const { committed } = await offsets(topic, summary.groupId);
   assert.ok((committed.get(0) ?? -1n) <= 0n, `committed ${committed.get(0)} must not pass the incomplete file`);
+});
+
+test('after a restart, the re-read tails of a failed file and a mismatched file are recognised and settled', async (t) => {
+  const topic = uniqueName('tails');
+  await createTopic(topic, 1);
+  const lies = chunksOf('lies.dat', bytes(3 * CHUNK, 21), CHUNK).map((c) => ({ ...c, fileHash: sha512(Buffer.from('not this file')) }));
+  const poison = chunksOf('poison.csv', bytes(2 * CHUNK, 22), CHUNK);
+  const slow = chunksOf('slow.csv', bytes(2 * CHUNK, 23), CHUNK);
+  // One partition: heads, then a file that stays unfinished, then the tails.
+  await produce(topic, [lies[0]!, poison[0]!, slow[0]!, lies[1]!, lies[2]!, poison[1]!].map((c) => recordOf(c)));
+  const out = await tempDir(t);
+  const group = uniqueName('g');
+  // A long stageAfterMs: the unfinished file pins offset 2, so the restart re-reads the tails.
+  const options = { ...base(topic, group, out), stageAfterMs: 60_000, maxAttempts: 1, process: async (f: DownloadDataFile) => {
+    if (f.relativeFilepath === 'poison.csv') throw new Error('poison');
+  } };
+  const first = await runConsumer(options);
+  assert.equal(first.filesFailed, 1);
+  assert.equal(first.filesMismatched, 1);
+  assert.equal((await offsets(topic, group)).committed.get(0), 2n, 'stops at slow.csv');
+  await produce(topic, [recordOf(slow[1]!)]);
+  const second = await runConsumer(options);
+  assert.equal(second.filesProcessed, 1, 'slow.csv');
+  assert.equal(second.filesFailed + second.filesMismatched, 0, 'the tails are not turned into files again');
+  await assertCommittedToEnd(topic, group);
 });
