@@ -65,7 +65,7 @@ test('upload-directory --upload_existing: the tree on the topic, restart sends n
   for (const [rel, data] of tree) await put(root, rel, data);
   const expected = await readTree(root);
   assert.equal(expected.size, tree.length);
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
   const args = ['upload-directory', root, '--topic_name', topic, '--chunk_size', String(CHUNK), '--upload_existing', '--until_idle', '2'];
 
   // First run: everything is sent.
@@ -117,7 +117,7 @@ test('upload-directory watching: files there at start stay, a file created while
   const root = await tempDir(t);
   await put(root, 'old.bin', randomBytes(3 * CHUNK));
   await put(root, 'sub/old-too.txt', 'already here');
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
   const cli = startCli(['upload-directory', root, '--topic_name', topic, '--chunk_size', String(CHUNK), '--watchdog_lag_time', '1', '--until_idle', '3']);
   t.after(() => cli.kill());
   await cli.waitForLine(/watching for files to upload/);
@@ -143,7 +143,7 @@ test('upload-directory watching: files there at start stay, a file created while
 test('upload-directory without --until_idle runs until SIGTERM, then stops cleanly with exit 0', async (t) => {
   const root = await tempDir(t);
   await put(root, 'there.bin', randomBytes(CHUNK));
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
   const cli = startCli(['upload-directory', root, '--topic_name', topic, '--upload_existing', '--chunk_size', String(CHUNK)]);
   t.after(() => cli.kill());
   await cli.waitForLine(/"msg":"uploaded"/);

@@ -59,7 +59,7 @@ test('upload-directory: an unreadable file is a coded error naming it, the other
   await chmod(join(root, 'sub/locked.bin'), 0o000);
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await giveToNobody(root);
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
   const result = await runCli(
     ['upload-directory', root, '--topic_name', topic, '--chunk_size', String(CHUNK), '--upload_existing', '--until_idle', '1', '--n_threads', '1'],
     asRoot ? { uid: NOBODY, gid: NOBODY } : {},
@@ -87,7 +87,7 @@ test('DirectoryUploader: a file that vanishes after it was picked up is skipped 
   await put(root, 'vanishing.bin', randomBytes(3 * CHUNK));
   await put(root, 'nested/becomes-dir.bin', randomBytes(CHUNK));
   await put(root, 'nested/z.txt', 'last one');
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
 
   registerCodecs();
   const kafka = createKafka({ brokers: [BROKER] });

@@ -50,7 +50,7 @@ test('upload-file: a multi-chunk file on the broker decodes, keys match, one par
   // Default chunk size (512 KiB): 11 full chunks and one byte over, in several ~2 MB batches.
   const data = content(11 * 524288 + 1);
   await writeFile(path, data);
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
   assertExit(await runCli(['upload-file', path, '--topic_name', topic]), 0);
 
   const { records, lz4Keys } = await readTopic(topic);
@@ -82,7 +82,7 @@ test('upload-file honours compression.type from the config file (none: no LZ4 ba
   const path = join(dir, 'x.bin');
   const data = content(3 * 4096 + 5);
   await writeFile(path, data);
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
   assertExit(await runCli(['upload-file', path, '--config', config, '--topic_name', topic, '--chunk_size', '4096']), 0);
   const { records, lz4Keys } = await readTopic(topic);
   assert.equal(records.length, 4);
@@ -95,7 +95,7 @@ test('upload-file takes kebab-case flags (--topic-name, --chunk-size)', async (t
   const path = join(dir, 'kebab.bin');
   const data = content(5 * 16384 + 3);
   await writeFile(path, data);
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
   assertExit(await runCli(['upload-file', path, '--topic-name', topic, '--chunk-size', '16384', '--logger-stream-level', 'warning']), 0);
   const { records } = await readTopic(topic);
   assert.equal(records.length, 6, '--chunk-size 16384 gives six chunks');
@@ -110,7 +110,7 @@ test('uploadFile against the broker: a file rewritten mid-upload is re-sent; the
   const first = content(12 * CHUNK);
   const final = content(15 * CHUNK + 77);
   await writeFile(path, first);
-  const topic = uniqueTopic();
+  const topic = uniqueTopic(t);
   const kafka = createKafka({ brokers: [BROKER] });
   await ensureTopic(kafka, topic);
   const producer = kafka.producer({ createPartitioner: FilePartitioner });

@@ -21,8 +21,19 @@ const { CompressionCodecs, CompressionTypes } = kafkajs;
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BROKER = '127.0.0.1:9092';
 
-export function uniqueTopic(prefix = 't-upload'): string {
-  return `${prefix}-${randomUUID()}`;
+/** A fresh topic name, deleted from the broker once the test is over. */
+export function uniqueTopic(t: { after: (fn: () => Promise<void>) => void }, prefix = 't-upload'): string {
+  const topic = `${prefix}-${randomUUID()}`;
+  t.after(async () => {
+    const admin = createKafka({ brokers: [BROKER] }).admin();
+    await admin.connect();
+    try {
+      if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
+    } finally {
+      await admin.disconnect();
+    }
+  });
+  return topic;
 }
 
 export interface CliResult {
