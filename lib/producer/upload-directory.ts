@@ -21,7 +21,9 @@ import { uploadFile, type UploadFileResult } from './upload-file.js';
 /** What the uploader needs from its registry (lib/registry/upload-registry.ts). */
 export interface UploadLedger {
   isUploaded(relPath: string, size: number, mtimeMs: number): boolean;
-  markStarted(relPath: string, info: { size: number; mtimeMs: number; nChunks: number }): unknown;
+  /** Returns the 1-based chunks still to send (all of them unless an upload of this content was cut short). */
+  markStarted(relPath: string, info: { size: number; mtimeMs: number; nChunks: number; fileHash?: Buffer }): number[];
+  markChunkAcked(relPath: string, chunkI: number): unknown;
   markUploaded(relPath: string, info: { size: number; mtimeMs: number; nChunks: number; fileHash: string }): void;
   flush(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export class DirectoryUploader {
       await this.scanOnce();
       this.#pump();
       if (until()) break;
+      await this.#o.registry.flush(); // acknowledged chunks so far survive a crash
       await sleep(this.#o.pollInterval, signal);
     }
     await Promise.allSettled([...this.#active.values()]);
@@ -164,12 +167,22 @@ export class DirectoryUploader {
     const subdirStr = parts.join('/');
     const log = this.#o.logger.child({ file: relPath });
     try {
-      this.#o.registry.markStarted(relPath, { size: snapshot.size, mtimeMs: snapshot.mtime * 1000, nChunks: Math.max(1, Math.ceil(snapshot.size / this.#o.chunkSize)) });
+      let resumed = 0;
       const result: UploadFileResult = await uploadFile(this.#o.producer, join(this.#o.root, relPath), {
         chunkSize: this.#o.chunkSize,
         subdirStr,
         filename,
         legacy: this.#o.legacy,
+        // Resume a cut-short upload of the same content: send only what the broker never acknowledged.
+        alreadySent: (digest) => {
+          const nChunks = digest.chunkHashes.length;
+          const toSend = new Set(this.#o.registry.markStarted(relPath, { size: digest.size, mtimeMs: digest.mtime * 1000, nChunks, fileHash: digest.fileHash }));
+          const sent = new Set<number>();
+          for (let i = 1; i <= nChunks; i++) if (!toSend.has(i)) sent.add(i);
+          resumed = sent.size;
+          return sent;
+        },
+        onAcked: (chunkI) => this.#o.registry.markChunkAcked(relPath, chunkI),
       });
       const fileHash = result.fileHash.toString('hex');
       this.#o.registry.markUploaded(relPath, { size: result.size, mtimeMs: result.mtime * 1000, nChunks: result.nChunks, fileHash });
@@ -178,7 +191,7 @@ export class DirectoryUploader {
       this.#stats.filesUploaded++;
       this.#stats.bytesUploaded += result.size;
       this.#stats.recent = [relPath, ...this.#stats.recent].slice(0, 10);
-      log.info({ bytes: result.size, chunks: result.nChunks, generations: result.generations }, 'uploaded');
+      log.info({ bytes: result.size, chunks: result.nChunks, generations: result.generations, ...(resumed > 0 && { resumedAfterChunks: resumed }) }, 'uploaded');
     } catch (err) {
       this.#settled.set(relPath, snapshot); // retried when the file changes again
       if (errorCodeOf(err) === 'ERR_FILE_VANISHED') {

@@ -10,7 +10,7 @@
 import { basename } from 'node:path';
 import { UploadError } from '../errors.js';
 import { chunkKey, encodeChunk } from '../codec/chunk-codec.js';
-import { digestFile, readChunks, sameSnapshot, snapshotFile } from './file-chunker.js';
+import { digestFile, readChunks, sameSnapshot, snapshotFile, type FileDigest } from './file-chunker.js';
 import type { ChunkProducer } from './chunk-producer.js';
 
 export interface UploadFileOptions {
@@ -25,6 +25,13 @@ export interface UploadFileOptions {
   maxGenerations?: number;
   /** Called after each chunk is queued, with the bytes of that chunk. */
   onChunk?: (bytes: number) => void;
+  /**
+   * Resuming an interrupted upload: given this content's digest, the 1-based chunks the broker
+   * already acknowledged (they are read and checked, not sent again).
+   */
+  alreadySent?: (digest: FileDigest) => ReadonlySet<number>;
+  /** Called once the broker acknowledged chunk `chunkI`. */
+  onAcked?: (chunkI: number) => void;
 }
 
 export interface UploadFileResult {
@@ -47,10 +54,13 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
   for (let generation = 1; generation <= maxGenerations; generation++) {
     try {
       const digest = await digestFile(path, options.chunkSize);
+      const skip = options.alreadySent?.(digest);
       const acks: Promise<void>[] = [];
       for await (const chunk of readChunks(path, digest, identity)) {
+        if (skip?.has(chunk.chunkI)) continue;
         const { acked } = await producer.send(chunkKey(chunk), encodeChunk(chunk, { legacy: options.legacy === true }));
-        acks.push(acked);
+        const chunkI = chunk.chunkI;
+        acks.push(options.onAcked ? acked.then(() => options.onAcked!(chunkI)) : acked);
         options.onChunk?.(chunk.data.length);
       }
       await Promise.all(acks);

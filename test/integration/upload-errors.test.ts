@@ -98,7 +98,8 @@ test('DirectoryUploader: a file that vanishes after it was picked up is skipped 
   const registry = await UploadRegistry.open({ dir: root, topic });
   t.after(() => registry.close());
 
-  // The registry hears of an upload just before the file is read: the moment to pull it away.
+  // The registry hears of an upload after the hashing pass, just before the chunks are read and
+  // sent: the moment to pull the file away.
   const ledger: UploadLedger = {
     isUploaded: (rel, size, mtimeMs) => registry.isUploaded(rel, size, mtimeMs),
     markStarted: (rel, info) => {
@@ -109,6 +110,7 @@ test('DirectoryUploader: a file that vanishes after it was picked up is skipped 
       }
       return registry.markStarted(rel, info);
     },
+    markChunkAcked: (rel, chunkI) => registry.markChunkAcked(rel, chunkI),
     markUploaded: (rel, info) => registry.markUploaded(rel, info),
     flush: () => registry.flush(),
   };
@@ -138,7 +140,7 @@ test('DirectoryUploader: a file that vanishes after it was picked up is skipped 
   const unreadable = lines.find((l) => l.code === 'ERR_FILE_UNREADABLE');
   assert.ok(unreadable, JSON.stringify(lines));
   assert.equal(unreadable.file, 'nested/becomes-dir.bin');
-  assert.match(String(unreadable.msg), /becomes-dir\.bin is not a regular file/);
+  assert.match(String(unreadable.msg), /becomes-dir\.bin(: EISDIR| is not a regular file)/);
   assert.deepEqual(
     lines.filter((l) => l.msg === 'uploaded').map((l) => l.file),
     ['a.bin', 'nested/z.txt'],
