@@ -43,9 +43,11 @@ export interface CliResult {
 }
 
 export interface CliOptions {
-  /** Run as this user and group (the unreadable-file test runs the CLI as `nobody` under root). */
-  uid?: number;
-  gid?: number;
+  /**
+   * Run without the capabilities that let root read any file (setpriv drops CAP_DAC_OVERRIDE and
+   * CAP_DAC_READ_SEARCH), so a chmod 000 file is really unreadable even for root.
+   */
+  withoutReadOverride?: boolean;
   timeoutMs?: number;
 }
 
@@ -58,12 +60,9 @@ export interface RunningCli {
 
 /** `datafile-stream <args>` through tsx, stdin closed, output captured. */
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'datafile-stream.ts'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.uid !== undefined && { uid: options.uid }),
-    ...(options.gid !== undefined && { gid: options.gid }),
-  });
+  const node = [process.execPath, '--import', 'tsx', join(ROOT, 'bin', 'datafile-stream.ts'), ...args];
+  const command = options.withoutReadOverride ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', ...node] : node;
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const watchers: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
