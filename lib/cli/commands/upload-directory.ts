@@ -14,8 +14,12 @@ import { listenForControl } from '../control-input.js';
 import { ArgumentParser } from '../runnable.js';
 import { checkChunkSize, checkProducerArguments, connectProducer, nonNegativeNumber, positiveInteger, UPLOAD_ARGUMENTS } from './upload-options.js';
 
-/** OpenMSIStream's default: skip hidden files and .log files. */
-export const DEFAULT_UPLOAD_REGEX = '^((?!(\\.|.*.log))).*$';
+/**
+ * Skip hidden files and `.log` files. (OpenMSIStream's default, `^((?!(\.|.*.log))).*$`, also
+ * skips any name with "log" after its first character, such as `catalog.csv`; pass it with
+ * --upload_regex to get exactly that behaviour.)
+ */
+export const DEFAULT_UPLOAD_REGEX = '^(?!\\.)(?!.*\\.log$).*$';
 
 export const uploadDirectoryParser = new ArgumentParser(
   [
