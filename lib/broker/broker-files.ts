@@ -24,6 +24,8 @@ export interface ServerPropertiesOptions {
   nodeId?: number;
   /** Largest record batch the broker accepts (message.max.bytes), default 16 MiB. */
   maxMessageBytes?: number;
+  /** Settings that replace or add to the ones below. */
+  extra?: Record<string, string | number | boolean>;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -61,7 +63,9 @@ export function renderServerProperties(options: ServerPropertiesOptions): string
     ['num.io.threads', 4],
     ['log.retention.hours', 168],
   ];
-  const lines = settings.map(([key, value]) => `${key}=${String(value)}`);
+  const merged = new Map<string, string | number | boolean>(settings);
+  for (const [key, value] of Object.entries(options.extra ?? {})) merged.set(key, value);
+  const lines = [...merged].map(([key, value]) => `${key}=${String(value)}`);
   return `# Written by datafile-stream's local broker on every start; edits are overwritten.\n${lines.join('\n')}\n`;
 }
 

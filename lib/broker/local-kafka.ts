@@ -61,6 +61,8 @@ export interface LocalBrokerOptions {
   stopTimeoutMs?: number;
   /** JVM maximum heap, default `512m` (the machines have 2 cores and share them with tests). */
   heap?: string;
+  /** Broker settings that replace or add to the defaults (e.g. `auto.create.topics.enable`). */
+  serverProperties?: Record<string, string | number | boolean>;
 }
 
 export interface StartBrokerResult {
@@ -107,6 +109,7 @@ interface Resolved {
   startTimeoutMs: number;
   stopTimeoutMs: number;
   heap: string;
+  extraProperties: Record<string, string | number | boolean>;
   pidFile: string;
   logFile: string;
   lockFile: string;
@@ -143,6 +146,7 @@ function resolveOptions(options: LocalBrokerOptions): Resolved {
     startTimeoutMs: options.startTimeoutMs ?? 60_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
     heap,
+    extraProperties: options.serverProperties ?? {},
     pidFile: join(dataDir, 'broker.pid'),
     logFile: join(dataDir, 'broker.log'),
     lockFile: join(dataDir, 'start.lock'),
@@ -297,7 +301,7 @@ export async function startBroker(options: LocalBrokerOptions = {}): Promise<Sta
     const java = await findJava();
     const libDir = await ensureKafkaJars({ cacheDir: r.cacheDir, kafkaVersion: KAFKA_VERSION, log4jVersion: LOG4J_VERSION, logger: r.logger });
     const classpath = join(libDir, '*');
-    await writeFile(r.serverProperties, renderServerProperties({ port: r.port, controllerPort: r.controllerPort, logDir: r.kafkaLogDir }));
+    await writeFile(r.serverProperties, renderServerProperties({ port: r.port, controllerPort: r.controllerPort, logDir: r.kafkaLogDir, extra: r.extraProperties }));
     await writeFile(r.log4jProperties, renderLog4j2Properties());
     await formatStorage(r, java, classpath);
     const { pid, exited } = await spawnBroker(r, java, classpath);

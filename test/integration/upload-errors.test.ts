@@ -3,9 +3,8 @@
  * file (a real EACCES: under root the CLI runs without CAP_DAC_OVERRIDE, since root reads a
  * chmod 000 file anyway) and a file that vanishes after it was picked up are logged with their code and path,
  * the other files still arrive, and the exit status says whether anything failed.
- *
- * Not covered here: ERR_TOPIC_MISSING from a broker that does not create topics. The shared
- * broker creates them and lib/broker cannot start a second one with other server properties.
+
+ * ERR_TOPIC_MISSING (a broker that does not create topics): upload-topic-missing.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
