@@ -49,3 +49,10 @@ test('cluster ids are 22 base64url characters and never start with "-"', () => {
   assert.equal(ids.size, 500);
   for (const id of ids) assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
 });
+
+test('extra server properties replace defaults and add new keys', () => {
+  const text = renderServerProperties({ port: 9092, controllerPort: 9093, logDir: '/tmp/x', extra: { 'auto.create.topics.enable': false, 'log.segment.bytes': 1048576 } });
+  assert.match(text, /^auto\.create\.topics\.enable=false$/m);
+  assert.doesNotMatch(text, /^auto\.create\.topics\.enable=true$/m);
+  assert.match(text, /^log\.segment\.bytes=1048576$/m);
+});
