@@ -50,6 +50,7 @@ export const ERROR_CODES = [
   'ERR_DISK_WRITE',
   'ERR_KAFKA',
   'ERR_ABORTED',
+  'ERR_HASH_WORKER',
   // local broker
   'ERR_BROKER_MISSING_TOOL',
   'ERR_BROKER_FETCH',

@@ -16,7 +16,7 @@
 import { Decoder, DecodeError, Encoder } from '@msgpack/msgpack';
 import { ChunkDecodeError, DataFileStreamError, type ErrorCode } from '../errors.js';
 import type { DataFileChunk } from '../types.js';
-import { HASH_BYTES, sha512 } from './chunk-hash.js';
+import { HASH_BYTES, sha512, sha512Async } from './chunk-hash.js';
 
 export interface EncodeOptions {
   /** Write the 9-field array of OpenMSIStream <= 1.8.6 (no file_mtime). */
@@ -100,10 +100,21 @@ export function decodeChunk(value: unknown, options: DecodeOptions = {}): DataFi
   if (chunk.chunkI < 1 || chunk.nTotalChunks < 1 || chunk.chunkI > chunk.nTotalChunks) {
     fail('ERR_CHUNK_INVALID', `chunk_i ${chunk.chunkI} is not within 1..n_total_chunks (${chunk.nTotalChunks})`);
   }
-  if (options.verifyHash !== false && !sha512(chunk.data).equals(chunk.chunkHash)) {
-    fail('ERR_CHUNK_HASH_MISMATCH', `chunk ${chunk.chunkI}/${chunk.nTotalChunks} of ${chunk.filename}: SHA-512 of data does not match chunk_hash`);
-  }
+  if (options.verifyHash !== false && !sha512(chunk.data).equals(chunk.chunkHash)) hashMismatch(chunk);
   return chunk;
+}
+
+/**
+ * The `verifyHash` check of `decodeChunk`, hashing off the main thread: decode with
+ * `verifyHash: false`, then await this. Rejects with the same ChunkDecodeError.
+ */
+export async function verifyChunkHash(chunk: DataFileChunk): Promise<DataFileChunk> {
+  if (!(await sha512Async(chunk.data)).equals(chunk.chunkHash)) hashMismatch(chunk);
+  return chunk;
+}
+
+function hashMismatch(chunk: DataFileChunk): never {
+  fail('ERR_CHUNK_HASH_MISMATCH', `chunk ${chunk.chunkI}/${chunk.nTotalChunks} of ${chunk.filename}: SHA-512 of data does not match chunk_hash`);
 }
 
 function parseArray(value: Uint8Array): unknown[] {

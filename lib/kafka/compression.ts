@@ -3,7 +3,7 @@
  *
  * In: nothing at import; `registerCodecs()` (idempotent) fills `CompressionCodecs` for
  * - LZ4: the LZ4 *frame* format (magic 04 22 4D 18, independent 64 KiB blocks), which Kafka's
- *   Java client and librdkafka write into v2 record batches. OpenMSIStream ships
+ *   Java client and librdkafka write into v2 record batches (lz4-frame.ts). OpenMSIStream ships
  *   `compression.type = lz4`, so a consumer cannot read its topics without this one.
  * - Snappy: written in xerial framing, as the Java producer writes it; read in xerial framing or
  *   as one raw snappy block, which is what librdkafka writes.
@@ -19,9 +19,9 @@
 import * as zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
-import { compressFrame, decompressFrame } from 'lz4-napi';
 import snappy from 'snappy';
 import { ConfigError } from '../errors.js';
+import { decodeLz4Frame, encodeLz4Frame } from './lz4-frame.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 type CompressionType = kafkajs.CompressionTypes;
@@ -35,10 +35,12 @@ interface Codec {
 }
 
 const lz4Codec: Codec = {
-  // lz4_flex's default frame (independent blocks, no checksums) is what Kafka's Java
-  // KafkaLZ4BlockOutputStream writes; the broker decompresses it to validate each batch.
-  compress: async (encoder) => compressFrame(encoder.buffer),
-  decompress: async (buffer) => decompressFrame(buffer),
+  // Independent 64 KiB blocks, no checksums: what Kafka's Java KafkaLZ4BlockOutputStream
+  // writes; the broker decompresses it to validate each batch. In TypeScript rather than
+  // lz4-napi: the addon's buffers are invisible to V8's memory accounting, so a consumer
+  // collected them late and its RSS grew by hundreds of MiB (see lz4-frame.ts).
+  compress: async (encoder) => encodeLz4Frame(encoder.buffer),
+  decompress: async (buffer) => decodeLz4Frame(buffer),
 };
 
 /** xerial snappy-java stream header: magic, then version 1 and minimum compatible version 1. */

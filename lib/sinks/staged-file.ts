@@ -1,7 +1,9 @@
 /**
  * One partial file on disk, in the staging directory beside the output tree: positional writes
- * in any order, a SHA-512 kept incrementally while chunks arrive in order (and computed by one
- * streaming read otherwise), one fsync, then an atomic rename into its final path. A final path
+ * in any order, a SHA-512 kept incrementally while chunks arrive in order (chunks that arrive
+ * early are read back once the gap before them fills; a file rewritten behind the hash is hashed
+ * by one streaming read at the end; big chunks are hashed on a worker thread, see
+ * off-thread-sha512.ts), one fsync, then an atomic rename into its final path. A final path
  * therefore never holds a partial or wrong file (SPEC §4).
  *
  * Staging names are derived from the file's identity and hash, so the same generation written
@@ -9,7 +11,9 @@
  */
 import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { OFF_THREAD_MIN_BYTES } from '../codec/chunk-hash.js';
+import { OffThreadSha512 } from '../codec/off-thread-sha512.js';
 import { dirname, join } from 'node:path';
 import { DataFileStreamError } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
@@ -19,12 +23,39 @@ export function stagingName(key: string, fileHashHex: string): string {
   return `${createHash('sha256').update(key).update('\0').update(fileHashHex).digest('hex').slice(0, 40)}.part`;
 }
 
+/** The file hash being kept while chunks arrive in order. */
+interface RunningHash {
+  update(data: Uint8Array): void | Promise<void>;
+  digest(): Buffer | Promise<Buffer>;
+  dispose(): void;
+}
+
+function inlineHash(): RunningHash {
+  const hash = createHash('sha512');
+  return { update: (data) => void hash.update(data), digest: () => hash.digest(), dispose: () => undefined };
+}
+
+/** Big chunks are hashed on the worker thread while this thread goes on; small ones inline. */
+function runningHashFor(chunkBytes: number): RunningHash {
+  return chunkBytes >= OFF_THREAD_MIN_BYTES ? new OffThreadSha512() : inlineHash();
+}
+
 export class StagedFile {
   readonly path: string;
   #handle: FileHandle | undefined;
   #opening: Promise<FileHandle> | undefined;
-  #hash: Hash | undefined = createHash('sha512');
+  /** False once bytes behind the hash were rewritten: the file is then hashed by reading it. */
+  #hashing = true;
+  /** Created with the first in-order chunk: inline for small chunks, off-thread for big ones. */
+  #hash: RunningHash | undefined;
   #nextOffset = 0;
+  /**
+   * Chunks written ahead of `#nextOffset` (offset -> length). When the gap before them fills,
+   * they are read back (from the page cache) into the hash, so a little reordering (a producer
+   * with several requests in flight, a file spread over partitions) costs a read of those
+   * chunks, not of the whole file at the end.
+   */
+  #ahead = new Map<number, number>();
   #size = 0;
   #closed = false;
 
@@ -48,18 +79,58 @@ export class StagedFile {
       throw diskError(err, this.path);
     }
     this.#size = Math.max(this.#size, offset + data.length);
-    if (this.#hash && offset === this.#nextOffset) {
-      this.#hash.update(data);
+    if (!this.#hashing) return;
+    if (offset === this.#nextOffset) {
+      await this.#update(data);
       this.#nextOffset += data.length;
+      await this.#catchUp(handle);
+    } else if (offset > this.#nextOffset && !this.#ahead.has(offset)) {
+      this.#ahead.set(offset, data.length);
     } else {
-      this.#hash = undefined; // out of order: hash by reading the file back at the end
+      this.#abandonHash(); // bytes behind the hash were written again: read the file at the end
+    }
+  }
+
+  async #update(data: Buffer): Promise<void> {
+    this.#hash ??= runningHashFor(data.length);
+    await this.#hash.update(data);
+  }
+
+  #abandonHash(): void {
+    this.#hashing = false;
+    this.#hash?.dispose();
+    this.#hash = undefined;
+    this.#ahead.clear();
+  }
+
+  /** Hashes the chunks written ahead that now continue the hashed prefix. */
+  async #catchUp(handle: FileHandle): Promise<void> {
+    for (let length = this.#ahead.get(this.#nextOffset); length !== undefined && this.#hashing; length = this.#ahead.get(this.#nextOffset)) {
+      this.#ahead.delete(this.#nextOffset);
+      const piece = Buffer.allocUnsafe(length);
+      let filled = 0;
+      try {
+        while (filled < length) {
+          const { bytesRead } = await handle.read(piece, filled, length - filled, this.#nextOffset + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+      } catch (err) {
+        throw diskError(err, this.path);
+      }
+      if (filled < length) {
+        this.#abandonHash(); // cannot happen for bytes just written; fall back to the full read
+        return;
+      }
+      await this.#update(piece);
+      this.#nextOffset += length;
     }
   }
 
   /** Bytes already in the file from an earlier run (restored from the journal). */
   noteExisting(offset: number, length: number): void {
     this.#size = Math.max(this.#size, offset + length);
-    this.#hash = undefined;
+    this.#abandonHash();
   }
 
   /** fsync without closing: the bytes written so far survive a crash. */
@@ -74,7 +145,13 @@ export class StagedFile {
 
   /** SHA-512 of the file's bytes: from the in-order hash, or by reading the file once. */
   async digest(): Promise<Buffer> {
-    if (this.#hash && this.#nextOffset === this.#size) return this.#hash.digest();
+    if (this.#hashing && this.#nextOffset === this.#size) {
+      const hash = this.#hash ?? inlineHash();
+      this.#hash = undefined;
+      this.#hashing = false;
+      return hash.digest();
+    }
+    this.#abandonHash();
     await this.#open();
     const hash = createHash('sha512');
     try {
@@ -114,6 +191,7 @@ export class StagedFile {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#hash?.dispose();
     const handle = this.#handle ?? (this.#opening ? await this.#opening.catch(() => undefined) : undefined);
     this.#handle = undefined;
     await handle?.close().catch(() => undefined);

@@ -4,7 +4,8 @@
  * In: a connected kafkajs Consumer (the caller owns connect/disconnect, because the committer
  * still needs it after this stream ended). Out: `{ kind: 'chunk', record }` for a valid chunk,
  * `{ kind: 'bad', position, error }` for a value that is not one (never an 'error' event: bad
- * input must not stop the stream).
+ * input must not stop the stream). Chunk hashes of a batch are verified on the thread pool
+ * (sha512Async) while the batch's earlier records are pushed.
  *
  * Backpressure: records are pushed from inside kafkajs's `eachBatch`. When `push()` returns
  * false, the batch handler waits for `_read()` before pushing more; while it waits kafkajs fetches
@@ -21,7 +22,7 @@
 import { Readable } from 'node:stream';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { chunkKey, decodeChunk, type DecodeOptions } from '../codec/chunk-codec.js';
+import { chunkKey, decodeChunk, verifyChunkHash, type DecodeOptions } from '../codec/chunk-codec.js';
 import { ChunkDecodeError, DataFileStreamError } from '../errors.js';
 import type { OffsetTracker } from '../offsets/offset-tracker.js';
 import type { SourceItem } from '../consumer/pipeline-events.js';
@@ -134,9 +135,14 @@ export class KafkaSource extends Readable {
 
   async #pushBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    for (const message of batch.messages) {
+    // Decode the whole batch up front: its chunk hashes are then verified on the thread pool
+    // while earlier records are pushed, instead of one after another on this thread. The batch
+    // is in memory already, so this holds nothing more; records are still pushed in order.
+    const items = batch.messages.map((message) => this.#toItem(batch.topic, batch.partition, message));
+    for (const [i, message] of batch.messages.entries()) {
       if (this.#stopping || this.destroyed || !isRunning() || isStale()) return;
-      const item = this.#toItem(batch.topic, batch.partition, message);
+      const item = await items[i]!;
+      if (this.#stopping || this.destroyed || !isRunning() || isStale()) return;
       this.#observe(batch.topic, batch.partition, message.offset);
       resolveOffset(message.offset);
       this.#next.set(batch.partition, BigInt(message.offset) + 1n);
@@ -148,18 +154,23 @@ export class KafkaSource extends Readable {
     await heartbeat().catch(() => undefined);
   }
 
-  #toItem(topic: string, partition: number, message: KafkaMessage): SourceItem {
+  #toItem(topic: string, partition: number, message: KafkaMessage): SourceItem | Promise<SourceItem> {
     const position = { topic, partition, offset: message.offset };
     const key = message.key === null ? null : message.key.toString('utf8');
+    const bad = (err: unknown): SourceItem => {
+      const error = err instanceof DataFileStreamError ? err : new ChunkDecodeError('ERR_CHUNK_MALFORMED', String(err), {}, err);
+      return { kind: 'bad', position, error, key };
+    };
     try {
-      const chunk = decodeChunk(message.value, this.#o.decode);
+      const verify = this.#o.decode?.verifyHash !== false;
+      const chunk = decodeChunk(message.value, { ...this.#o.decode, verifyHash: false });
       if (key !== null && key !== chunkKey(chunk)) {
         throw new ChunkDecodeError('ERR_CHUNK_KEY_MISMATCH', `record key "${key}" does not match its value (${chunkKey(chunk)})`);
       }
-      return { kind: 'chunk', record: { ...position, chunk, valueBytes: message.value?.length ?? 0 } };
+      const item: SourceItem = { kind: 'chunk', record: { ...position, chunk, valueBytes: message.value?.length ?? 0 } };
+      return verify ? verifyChunkHash(chunk).then(() => item, bad) : item;
     } catch (err) {
-      const error = err instanceof DataFileStreamError ? err : new ChunkDecodeError('ERR_CHUNK_MALFORMED', String(err), {}, err);
-      return { kind: 'bad', position, error, key };
+      return bad(err);
     }
   }
 

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { MAX_BYTES_IN_FLIGHT, OffThreadSha512 } from '../../lib/codec/off-thread-sha512.js';
+
+const sha512 = (data: Uint8Array): Buffer => createHash('sha512').update(data).digest();
+
+test('digests equal node:crypto\'s, for interleaved hashes fed views of shared buffers', async () => {
+  const files = Array.from({ length: 5 }, (_, i) => randomBytes(200_000 + i * 12_345));
+  const hashes = files.map(() => new OffThreadSha512());
+  // Views into one big buffer: only the view's bytes may be hashed, never its whole buffer.
+  for (let at = 0; at < 300_000; at += 70_000) {
+    await Promise.all(files.map((f, i) => (at < f.length ? hashes[i]!.update(Buffer.concat([Buffer.alloc(3), f.subarray(at, at + 70_000)]).subarray(3)) : undefined)));
+  }
+  const digests = await Promise.all(hashes.map((h) => h.digest()));
+  digests.forEach((d, i) => assert.ok(d.equals(sha512(files[i]!)), `file ${i}`));
+});
+
+test('an empty hash digests to SHA-512 of nothing; dispose is idempotent', async () => {
+  assert.ok((await new OffThreadSha512().digest()).equals(sha512(Buffer.alloc(0))));
+  const h = new OffThreadSha512();
+  await h.update(Buffer.from('abc'));
+  h.dispose();
+  h.dispose();
+});
+
+test('more than the in-flight bound is accepted, with updates waiting instead of queueing without limit', async () => {
+  const h = new OffThreadSha512();
+  const piece = randomBytes(4 * 1024 * 1024);
+  const whole = createHash('sha512');
+  const total = MAX_BYTES_IN_FLIGHT * 2 + piece.length;
+  for (let sent = 0; sent < total; sent += piece.length) {
+    await h.update(piece);
+    whole.update(piece);
+  }
+  assert.ok((await h.digest()).equals(whole.digest()));
+});
