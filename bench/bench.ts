@@ -1,0 +1,309 @@
+/**
+ * `npm run bench [-- options]`: this toolkit against OpenMSIStream on the same topics, the same
+ * machine and the same config file, next to the machine's SHA-512 and raw-kafkajs ceilings.
+ *
+ * For each corpus (bench/corpora.ts; cached under bench/corpora/): our upload-directory sends it
+ * to a fresh 3-partition topic (timed), OpenMSIStream's DataFileUploadDirectory sends it to
+ * another (timed, then deleted); on corpus A our upload-file and OpenMSIStream's UploadDataFile
+ * send one 512 MiB file each. Then, on our upload's topic, each from offset 0 in a fresh group:
+ * SHA-512 ceiling, raw kafkajs consume, our download-directory (disk), our no-op processor
+ * (memory), OpenMSIStream's DataFileDownloadDirectory. Corpus X (one 2 GiB file) is uploaded and
+ * rebuilt in disk mode only, to show peak RSS does not grow with file size.
+ *
+ * Runs are strictly one after another. Results: bench/results/<date>.json, <date>.md, latest.md,
+ * latest.svg (a `--quick` run writes <date>-quick.* and leaves latest.* alone).
+ *
+ * Options:
+ *   --quick               tiny corpora (a minute or two); what CI runs to prove the bench works
+ *   --corpora A,B,C,X     only these corpora
+ *   --skip-openmsistream  leave out OpenMSIStream (no Python needed)
+ *   --no-build            use dist/ as it is (default: npm run build first)
+ *   --no-verify           do not check rebuilt trees against the corpus manifest
+ *   --memory-budget MiB   memory mode's --memory_budget (default 256, the program's default)
+ *   --out DIR             where results go (default bench/results)
+ *   --keep-topics         leave the benchmark topics on the broker
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import minimist from 'minimist';
+import type { Admin } from 'kafkajs';
+import { createKafka } from '../lib/kafka/kafka-client.js';
+import { corpusSpecs, ensureCorpus, type Corpus } from './corpora.js';
+import { measureConsumer, measureHashCeiling, measureUploader, recordCount, type Row, type RunTarget } from './measure.js';
+import { BOOTSTRAP, benchContext, programs, type BenchContext } from './programs.js';
+import { computeRatios, computeTargets, renderMarkdown, renderSvg, type BenchResult } from './report.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+interface Options {
+  quick: boolean;
+  corpora: string[];
+  openmsistream: boolean;
+  build: boolean;
+  verify: boolean;
+  memoryBudgetMiB: number;
+  out: string;
+  keepTopics: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const a = minimist(argv, {
+    boolean: ['quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help'],
+    string: ['corpora', 'out', 'memory-budget'],
+    default: { build: true, verify: true },
+  });
+  if (a.help) {
+    const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!;
+    process.stdout.write(`${header.replace(/^\/\*\*|^ \* ?/gm, '').trim()}\n`);
+    process.exit(0);
+  }
+  const known = new Set(['_', 'quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help', 'corpora', 'out', 'memory-budget']);
+  const unknown = Object.keys(a).find((k) => !known.has(k));
+  if (unknown) throw new Error(`unknown option --${unknown} (see --help)`);
+  const budget = Number(a['memory-budget'] ?? 256);
+  if (!Number.isInteger(budget) || budget < 1) throw new Error(`--memory-budget must be a positive integer (MiB), got ${a['memory-budget']}`);
+  return {
+    quick: a.quick === true,
+    corpora: String(a.corpora ?? 'A,B,C,X').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
+    openmsistream: a['skip-openmsistream'] !== true,
+    build: a.build !== false,
+    verify: a.verify !== false,
+    memoryBudgetMiB: budget,
+    out: resolve(String(a.out ?? join(ROOT, 'bench/results'))),
+    keepTopics: a['keep-topics'] === true,
+  };
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+function run(command: string, args: string[], what: string): string {
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', env: process.env });
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${result.stdout ?? ''}${result.stderr ?? ''}`);
+  return result.stdout ?? '';
+}
+
+/** Generous upper bounds: a run that takes longer is recorded as failed, never waited on forever. */
+function timeoutFor(bytes: number, files: number): number {
+  return 120_000 + (bytes / (1024 * 1024)) * 1000 + files * 100;
+}
+
+class Bench {
+  readonly rows: Row[] = [];
+  readonly topics: string[] = [];
+  readonly runId = randomBytes(3).toString('hex');
+
+  constructor(
+    readonly ctx: BenchContext,
+    readonly options: Options,
+    readonly admin: Admin,
+    readonly work: string,
+  ) {}
+
+  async topic(corpus: string, role: string): Promise<string> {
+    const name = `bench-${corpus}-${role}-${this.runId}`;
+    await this.admin.createTopics({ topics: [{ topic: name, numPartitions: 3 }], waitForLeaders: true });
+    this.topics.push(name);
+    return name;
+  }
+
+  async dropTopic(name: string): Promise<void> {
+    if (this.options.keepTopics) return;
+    await this.admin.deleteTopics({ topics: [name] }).catch((err: unknown) => log(`could not delete topic ${name}: ${(err as Error).message}`));
+    this.topics.splice(this.topics.indexOf(name), 1);
+  }
+
+  record(row: Row): Row {
+    this.rows.push(row);
+    const figures = row.ok
+      ? `${row.mibPerSec} MiB/s, ${row.filesPerSec} files/s, ${row.seconds} s, peak RSS ${row.peakRssMiB} MiB${row.verified === null ? '' : row.verified ? ', verified' : ', NOT VERIFIED'}`
+      : `FAILED: ${row.error}`;
+    log(`${row.corpus} ${row.kind} ${row.label}: ${figures}`);
+    return row;
+  }
+
+  target(corpus: Corpus, kind: RunTarget['kind'], subject: RunTarget['subject'], files = corpus.files): RunTarget {
+    const bytes = files.reduce((s, f) => s + f.size, 0);
+    return { corpus, kind, subject, files, timeoutMs: timeoutFor(bytes, files.length) };
+  }
+
+  chunks(files: Corpus['files']): number {
+    return files.reduce((s, f) => s + Math.max(1, Math.ceil(f.size / this.ctx.chunkSize)), 0);
+  }
+
+  async outDir(label: string): Promise<string> {
+    return mkdtemp(join(this.work, `${label}-`));
+  }
+
+  /** Upload directories get LOGS/ from both toolkits; each upload starts from a clean tree. */
+  async cleanCorpus(corpus: Corpus): Promise<void> {
+    await rm(join(corpus.dir, 'LOGS'), { recursive: true, force: true });
+  }
+
+  async corpus(corpus: Corpus): Promise<void> {
+    const { ctx } = this;
+    const name = corpus.spec.name;
+    const records = this.chunks(corpus.files);
+    const full = name !== 'X';
+    log(`corpus ${name}: ${corpus.spec.description}, ${records} chunk records`);
+
+    // Uploads. Ours fills the topic every consumer below reads.
+    const topic = await this.topic(name, 'ours');
+    await this.cleanCorpus(corpus);
+    const up = this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-directory'), programs.oursUploadDirectory(ctx, corpus.dir, topic), topic, this.admin, records));
+    await this.cleanCorpus(corpus);
+    if (!up.ok || (await recordCount(this.admin, topic)) !== records) {
+      log(`corpus ${name}: our upload did not fill the topic; its consumer runs are skipped`);
+      await this.dropTopic(topic);
+      return;
+    }
+    if (full && this.options.openmsistream) {
+      const theirs = await this.topic(name, 'oms');
+      this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-directory'), programs.openmsistreamUploadDirectory(ctx, corpus.dir, theirs), theirs, this.admin, records));
+      await this.cleanCorpus(corpus);
+      await this.dropTopic(theirs);
+    }
+    if (name === 'A') {
+      const one = corpus.files.slice(0, 1);
+      const path = join(corpus.dir, one[0]!.relPath);
+      const oursFile = await this.topic(name, 'file-ours');
+      this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-file', one), programs.oursUploadFile(ctx, path, oursFile), oursFile, this.admin, this.chunks(one)));
+      await this.dropTopic(oursFile);
+      if (this.options.openmsistream) {
+        const theirsFile = await this.topic(name, 'file-oms');
+        const cwd = await this.outDir('uploaddatafile');
+        this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-file', one), programs.openmsistreamUploadFile(ctx, path, theirsFile, cwd), theirsFile, this.admin, this.chunks(one)));
+        await this.dropTopic(theirsFile);
+        await rm(cwd, { recursive: true, force: true });
+      }
+    }
+
+    // Ceilings.
+    if (full) {
+      this.record(await measureHashCeiling(ctx, this.target(corpus, 'ceiling', 'hash-ceiling'), programs.hashCeiling(ctx, corpus.dir)));
+      this.record(await measureConsumer(ctx, this.target(corpus, 'ceiling', 'kafkajs-raw'), programs.rawConsume(ctx, topic, records), topic, { expectedEvents: 1 }));
+    }
+
+    // Consumers, each from offset 0 with a fresh group (create_new).
+    const disk = await this.outDir(`${name}-ours-disk`);
+    this.record(await measureConsumer(ctx, this.target(corpus, 'consume', 'ours-disk'), programs.oursDisk(ctx, disk, topic), topic, this.options.verify ? { verifyDir: disk } : {}));
+    await rm(disk, { recursive: true, force: true });
+    if (full) {
+      const memory = await this.outDir(`${name}-ours-memory`);
+      const spec = programs.oursMemory(ctx, memory, topic, this.options.memoryBudgetMiB);
+      const row = await measureConsumer(ctx, this.target(corpus, 'consume', 'ours-memory'), spec, topic);
+      row.memoryBudgetMiB = this.options.memoryBudgetMiB;
+      this.record(row);
+      await rm(memory, { recursive: true, force: true });
+    }
+    if (full && this.options.openmsistream) {
+      const parent = await this.outDir(`${name}-oms`);
+      const out = join(parent, 'out');
+      this.record(await measureConsumer(ctx, this.target(corpus, 'consume', 'openmsistream-download'), programs.openmsistreamDownload(ctx, out, topic, parent), topic, this.options.verify ? { verifyDir: out } : {}));
+      await rm(parent, { recursive: true, force: true });
+    }
+    await this.dropTopic(topic);
+  }
+}
+
+function versions(openmsistream: boolean): BenchResult['versions'] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const kafkajs = JSON.parse(readFileSync(join(ROOT, 'node_modules/kafkajs/package.json'), 'utf8')) as { version: string };
+  let oms: string | null = null;
+  if (openmsistream) {
+    const r = spawnSync(join(ROOT, '.venv/bin/python'), ['-c', 'from importlib.metadata import version; print(version("openmsistream"))'], { encoding: 'utf8' });
+    oms = r.status === 0 ? r.stdout.trim() : null;
+  }
+  const status = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/broker.ts', 'status'], { cwd: ROOT, encoding: 'utf8' });
+  const kafka = /Kafka (\d[\w.-]*)/.exec(status.stdout ?? '')?.[1] ?? null;
+  return { datafileStream: pkg.version, openmsistream: oms, kafkaBroker: kafka, kafkajs: kafkajs.version };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  if (options.build) {
+    log('building dist/ (npm run build)');
+    const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) {
+      // tsc still emits on type errors (another change in progress); only a missing CLI is fatal.
+      log(`npm run build reported errors; continuing with what it emitted:\n${(r.stdout ?? '') + (r.stderr ?? '')}`.slice(0, 4000));
+    }
+  }
+  if (!existsSync(join(ROOT, 'dist/bin/datafile-stream.js'))) throw new Error('dist/bin/datafile-stream.js is missing: run npm run build');
+  log(run(process.execPath, ['--import', 'tsx', 'scripts/broker.ts', 'start'], 'starting the local Kafka broker').trim());
+  if (options.openmsistream && !existsSync(join(ROOT, '.venv/bin/DataFileDownloadDirectory'))) {
+    log('setting up the Python virtualenv with openmsistream (scripts/python-env.sh)');
+    run('bash', ['scripts/python-env.sh'], 'scripts/python-env.sh');
+  }
+
+  const corpusRoot = join(ROOT, 'bench/corpora');
+  await mkdir(corpusRoot, { recursive: true });
+  const corpora: Corpus[] = [];
+  for (const spec of corpusSpecs(options.quick)) {
+    if (options.corpora.includes(spec.name)) corpora.push(await ensureCorpus(corpusRoot, spec, log));
+  }
+
+  const ctx = benchContext(ROOT);
+  const admin = createKafka({ brokers: [BOOTSTRAP], clientId: 'datafile-stream-bench' }).admin();
+  await admin.connect();
+  const work = await mkdtemp(join(tmpdir(), 'dfs-bench-'));
+  const bench = new Bench(ctx, options, admin, work);
+  try {
+    for (const corpus of corpora) await bench.corpus(corpus);
+  } finally {
+    if (!options.keepTopics && bench.topics.length > 0) await admin.deleteTopics({ topics: [...bench.topics] }).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  }
+
+  const names = corpora.map((c) => c.spec.name);
+  const ratios = computeRatios(bench.rows, names);
+  const date = startedAt.toISOString().slice(0, 10);
+  const result: BenchResult = {
+    date,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    quick: options.quick,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memTotalMiB: Math.round(totalmem() / 1024 / 1024), node: process.versions.node, platform: `${process.platform} ${process.arch}` },
+    versions: versions(options.openmsistream),
+    settings: { config: 'fixtures/openmsistream-configs/local_broker_test.config', chunkSize: ctx.chunkSize, memoryBudgetMiB: options.memoryBudgetMiB, consumerThreads: 2 },
+    corpora: corpora.map((c) => ({ name: c.spec.name, description: c.spec.description, files: c.spec.files, fileBytes: c.spec.fileBytes, totalBytes: c.totalBytes })),
+    rows: bench.rows,
+    ratios,
+    targets: computeTargets(bench.rows, ratios, options.memoryBudgetMiB),
+    notes: [
+      'One run per row, on a shared 2-core machine: the broker, the program under test and anything else running compete for the same cores, so figures move by tens of percent between runs; the load column shows the 1-minute load average before and after each row.',
+      ...(options.quick ? ['Quick run: tiny corpora, dominated by process start-up and group joins; the targets are indicative only.'] : []),
+    ],
+  };
+  await mkdir(options.out, { recursive: true });
+  const stem = options.quick ? `${date}-quick` : date;
+  await writeFile(join(options.out, `${stem}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = renderMarkdown(result);
+  const svg = renderSvg(result);
+  await writeFile(join(options.out, `${stem}.md`), markdown);
+  await writeFile(join(options.out, `${stem}.svg`), svg);
+  if (!options.quick) {
+    await writeFile(join(options.out, 'latest.md'), markdown);
+    await writeFile(join(options.out, 'latest.svg'), svg);
+  }
+  process.stdout.write(markdown);
+  log(`results: ${join(options.out, `${stem}.json`)}`);
+  const failures = bench.rows.filter((r) => !r.ok);
+  if (failures.length > 0) {
+    log(`${failures.length} run(s) failed`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  log(`failed: ${(err as Error)?.stack ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,301 @@
+/**
+ * One measurement = one program run, timed from spawn to the moment its work was done, with its
+ * peak RSS; the result is a `Row` of the results file.
+ *
+ * - consumers: done when the program reported its last file (one line per file, see programs.ts);
+ *   then they are stopped with `q` + Enter, so no idle wait is ever part of a timing. The time
+ *   the group handed out partitions is kept too (`activeSeconds`: from then to the last file),
+ *   when the program logs it.
+ * - uploaders: done when the topic holds every chunk record (high watermarks polled every
+ *   100 ms), the same test for both toolkits; directory uploaders are then stopped with `q`.
+ * - the hashing ceiling times itself (hash time only) and prints it.
+ * A run that fails or times out becomes a row with `ok: false` and the error; the benchmark
+ * goes on with the next one. Rebuilt trees are checked against the corpus manifest afterwards
+ * (untimed), so every figure is for files that really arrived intact.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Admin } from 'kafkajs';
+import type { Corpus, CorpusFile } from './corpora.js';
+import { ProbedProcess } from './probed-process.js';
+import type { BenchContext, ProgramSpec } from './programs.js';
+
+export type RowKind = 'consume' | 'upload' | 'ceiling';
+
+export type Subject =
+  | 'ours-disk'
+  | 'ours-memory'
+  | 'openmsistream-download'
+  | 'kafkajs-raw'
+  | 'hash-ceiling'
+  | 'ours-upload-directory'
+  | 'openmsistream-upload-directory'
+  | 'ours-upload-file'
+  | 'openmsistream-upload-file';
+
+export interface Row {
+  corpus: string;
+  kind: RowKind;
+  subject: Subject;
+  label: string;
+  topic?: string;
+  files: number;
+  bytes: number;
+  ok: boolean;
+  error?: string;
+  /** Spawn to done. */
+  seconds: number | null;
+  /** Partitions assigned to done, when the program says when that was. */
+  activeSeconds?: number | null;
+  mibPerSec: number | null;
+  filesPerSec: number | null;
+  peakRssMiB: number | null;
+  /** CPU seconds (user + system, all threads) of the program over the run; null when not sampled. */
+  cpuSeconds: number | null;
+  /** MiB of payload per CPU second: how much work, independent of how busy the machine was. */
+  mibPerCpuSecond: number | null;
+  /** Rebuilt tree matched the manifest (sizes and SHA-512); null when nothing is written to check. */
+  verified: boolean | null;
+  /** Memory mode only: the configured --memory_budget. */
+  memoryBudgetMiB?: number;
+  loadAvg1: { before: number; after: number };
+}
+
+const MiB = 1024 * 1024;
+
+export interface RunTarget {
+  corpus: Corpus;
+  kind: RowKind;
+  subject: Subject;
+  /** Files and bytes the figure is about (a corpus, or one file of it). */
+  files: CorpusFile[];
+  timeoutMs: number;
+}
+
+function baseRow(target: RunTarget, spec: ProgramSpec, topic?: string): Row {
+  const bytes = target.files.reduce((sum, f) => sum + f.size, 0);
+  return {
+    corpus: target.corpus.spec.name,
+    kind: target.kind,
+    subject: target.subject,
+    label: spec.label,
+    ...(topic && { topic }),
+    files: target.files.length,
+    bytes,
+    ok: false,
+    seconds: null,
+    mibPerSec: null,
+    filesPerSec: null,
+    peakRssMiB: null,
+    cpuSeconds: null,
+    mibPerCpuSecond: null,
+    verified: null,
+    loadAvg1: { before: round(loadavg()[0]!), after: 0 },
+  };
+}
+
+function finish(row: Row, seconds: number, peakRssBytes: number): Row {
+  row.ok = true;
+  row.seconds = round(seconds, 3);
+  row.mibPerSec = seconds > 0 ? round(row.bytes / MiB / seconds) : null;
+  row.filesPerSec = seconds > 0 ? round(row.files / seconds) : null;
+  row.peakRssMiB = peakRssBytes > 0 ? round(peakRssBytes / MiB, 1) : null;
+  return row;
+}
+
+/** CPU time as of the end of the work (sampled then), not of a shutdown that follows it. */
+function cpu(row: Row, seconds: number): void {
+  if (seconds <= 0) return;
+  row.cpuSeconds = round(seconds);
+  row.mibPerCpuSecond = round(row.bytes / MiB / seconds);
+}
+
+function failed(row: Row, err: unknown, peakRssBytes = 0): Row {
+  row.ok = false;
+  row.error = (err as Error)?.message ?? String(err);
+  if (peakRssBytes > 0) row.peakRssMiB = round(peakRssBytes / MiB, 1);
+  return row;
+}
+
+function spawnProbed(ctx: BenchContext, spec: ProgramSpec, onLine?: (line: string, at: number) => void): ProbedProcess {
+  return new ProbedProcess(spec.label, spec.command, spec.args, { env: ctx.env, ...(spec.cwd && { cwd: spec.cwd }), ...(onLine && { onLine }) });
+}
+
+/** Resolves when `done` resolves; rejects when the program exits first or the time is up. */
+async function until(p: ProbedProcess, done: Promise<void>, timeoutMs: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      done,
+      p.exited.then(async (code) => {
+        await new Promise((resolve) => setImmediate(resolve)); // a last line may still be in flight
+        await done.catch(() => undefined);
+        throw new Error(`${p.label} exited with ${code} before ${what}; last output:\n${p.tail()}`);
+      }),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${p.label}: no ${what} within ${Math.round(timeoutMs / 1000)} s; last output:\n${p.tail()}`)), timeoutMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Stops a program that is still running: `q` + Enter, then SIGKILL if it does not go. */
+async function stop(p: ProbedProcess): Promise<void> {
+  if (!p.running) return;
+  p.quit();
+  try {
+    await p.waitExit(60_000);
+  } catch {
+    // killed by waitExit; the measurement already has its figures
+  }
+}
+
+/**
+ * A consumer: timed to its last file event (`expectedEvents`, default one per file), then
+ * stopped; with `verifyDir`, the rebuilt tree is checked afterwards.
+ */
+export async function measureConsumer(
+  ctx: BenchContext,
+  target: RunTarget,
+  spec: ProgramSpec,
+  topic: string,
+  options: { verifyDir?: string; expectedEvents?: number } = {},
+): Promise<Row> {
+  const row = baseRow(target, spec, topic);
+  const expected = options.expectedEvents ?? target.files.length;
+  let count = 0;
+  let startAt: number | undefined;
+  let lastAt = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const p = spawnProbed(ctx, spec, (line, at) => {
+    if (startAt === undefined && spec.isStartEvent?.(line)) startAt = at;
+    if (spec.isFileEvent?.(line)) {
+      count++;
+      if (count === expected) {
+        lastAt = at;
+        resolveDone();
+      }
+    }
+  });
+  try {
+    await until(p, done, target.timeoutMs, `event ${count + 1} of ${expected}`);
+    p.sample();
+    finish(row, (lastAt - p.startedAt) / 1000, p.peakRssBytes);
+    cpu(row, p.cpuSeconds);
+    if (startAt !== undefined) row.activeSeconds = round((lastAt - startAt) / 1000, 3);
+  } catch (err) {
+    failed(row, err, p.peakRssBytes);
+  } finally {
+    await stop(p);
+    if (row.ok) row.peakRssMiB = round(p.peakRssBytes / MiB, 1);
+    row.loadAvg1.after = round(loadavg()[0]!);
+  }
+  if (row.ok && options.verifyDir) {
+    row.verified = await verifyTree(options.verifyDir, target.files);
+    if (!row.verified) failed(row, new Error(`rebuilt tree under ${options.verifyDir} does not match the corpus manifest`));
+  }
+  return row;
+}
+
+/**
+ * An uploader: timed until the topic holds `records` more records than before it started.
+ * Directory uploaders run until stopped (`q` once done); file uploaders exit by themselves.
+ */
+export async function measureUploader(ctx: BenchContext, target: RunTarget, spec: ProgramSpec, topic: string, admin: Admin, records: number): Promise<Row> {
+  const row = baseRow(target, spec, topic);
+  const before = await recordCount(admin, topic);
+  const p = spawnProbed(ctx, spec);
+  let cancelled = false;
+  let doneAt = 0;
+  const done = (async () => {
+    while (!cancelled) {
+      if ((await recordCount(admin, topic)) - before >= records) {
+        doneAt = performance.now();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${p.label}: the topic did not get all ${records} records within ${Math.round(target.timeoutMs / 1000)} s; last output:\n${p.tail()}`)), target.timeoutMs);
+    });
+    // A file uploader exits once its records are acknowledged; the watermark poll may see them
+    // a moment later, so an exit with code 0 only ends the wait when the poll also finished.
+    const failedExit = p.exited.then(async (code) => {
+      if (code === 0) return done;
+      throw new Error(`${p.label} exited with ${code}; last output:\n${p.tail()}`);
+    });
+    await Promise.race([done, failedExit, timeout]);
+    p.sample();
+    finish(row, (doneAt - p.startedAt) / 1000, p.peakRssBytes);
+    cpu(row, p.cpuSeconds);
+  } catch (err) {
+    failed(row, err, p.peakRssBytes);
+  } finally {
+    clearTimeout(timer);
+    cancelled = true;
+    await stop(p);
+    if (row.ok) row.peakRssMiB = round(p.peakRssBytes / MiB, 1);
+    row.loadAvg1.after = round(loadavg()[0]!);
+  }
+  return row;
+}
+
+/** The hashing ceiling: the child times its hashing and prints it. */
+export async function measureHashCeiling(ctx: BenchContext, target: RunTarget, spec: ProgramSpec): Promise<Row> {
+  const row = baseRow(target, spec);
+  let result: { hashMs: number; bytes: number; mismatches: number } | undefined;
+  const p = spawnProbed(ctx, spec, (line) => {
+    if (line.startsWith('{"event":"done"')) result = JSON.parse(line) as typeof result;
+  });
+  try {
+    const code = await p.waitExit(target.timeoutMs);
+    if (code !== 0 || !result) throw new Error(`${p.label} exited with ${code}; last output:\n${p.tail()}`);
+    if (result.mismatches > 0) throw new Error(`${p.label}: ${result.mismatches} files did not match the manifest`);
+    finish(row, result.hashMs / 1000, p.peakRssBytes);
+    cpu(row, result.hashMs / 1000);
+    row.verified = true;
+  } catch (err) {
+    failed(row, err, p.peakRssBytes);
+  }
+  row.loadAvg1.after = round(loadavg()[0]!);
+  return row;
+}
+
+/** Records in the topic; retried, since metadata lags right after a topic is created. */
+export async function recordCount(admin: Admin, topic: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** True when every manifest file is under `dir` with its size and SHA-512. */
+export async function verifyTree(dir: string, files: CorpusFile[]): Promise<boolean> {
+  for (const file of files) {
+    const path = join(dir, ...file.relPath.split('/'));
+    const info = await stat(path).catch(() => undefined);
+    if (!info || info.size !== file.size) return false;
+    const hash = createHash('sha512');
+    for await (const piece of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(piece);
+    if (hash.digest('hex') !== file.sha512) return false;
+  }
+  return true;
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

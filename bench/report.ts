@@ -1,0 +1,260 @@
+/**
+ * Turns the rows of one benchmark run into its results: ratios, the issue's targets (met or
+ * not, with the figures), a Markdown table and an SVG bar chart.
+ *
+ * In: a BenchResult without `ratios`/`targets`. Out: the same with them, and text for
+ * `<date>.json`, `<date>.md` (+ `latest.md`) and `latest.svg`. Pure: no I/O here.
+ * A ratio or target whose inputs failed or were not run is `null` / "not measured", never guessed.
+ */
+import type { Row, Subject } from './measure.js';
+
+export interface CorpusInfo {
+  name: string;
+  description: string;
+  files: number;
+  fileBytes: number;
+  totalBytes: number;
+}
+
+export interface Ratio {
+  corpus: string;
+  name: string;
+  numerator: Subject;
+  denominator: Subject;
+  value: number | null;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export interface BenchResult {
+  date: string;
+  startedAt: string;
+  finishedAt: string;
+  quick: boolean;
+  machine: { cpus: number; cpuModel: string; memTotalMiB: number; node: string; platform: string };
+  versions: { datafileStream: string; openmsistream: string | null; kafkaBroker: string | null; kafkajs: string };
+  settings: { config: string; chunkSize: number; memoryBudgetMiB: number; consumerThreads: number };
+  corpora: CorpusInfo[];
+  rows: Row[];
+  ratios: Ratio[];
+  targets: Target[];
+  notes: string[];
+}
+
+const RATIOS: Array<{ name: string; numerator: Subject; denominator: Subject }> = [
+  { name: 'disk rebuild / OpenMSIStream', numerator: 'ours-disk', denominator: 'openmsistream-download' },
+  { name: 'memory no-op / OpenMSIStream', numerator: 'ours-memory', denominator: 'openmsistream-download' },
+  { name: 'disk rebuild / SHA-512 ceiling', numerator: 'ours-disk', denominator: 'hash-ceiling' },
+  { name: 'memory no-op / SHA-512 ceiling', numerator: 'ours-memory', denominator: 'hash-ceiling' },
+  { name: 'disk rebuild / raw kafkajs consume', numerator: 'ours-disk', denominator: 'kafkajs-raw' },
+  { name: 'upload-directory / OpenMSIStream', numerator: 'ours-upload-directory', denominator: 'openmsistream-upload-directory' },
+  { name: 'upload-file / OpenMSIStream', numerator: 'ours-upload-file', denominator: 'openmsistream-upload-file' },
+];
+
+function row(rows: Row[], corpus: string, subject: Subject): Row | undefined {
+  return rows.find((r) => r.corpus === corpus && r.subject === subject && r.ok);
+}
+
+export function computeRatios(rows: Row[], corpora: string[]): Ratio[] {
+  const out: Ratio[] = [];
+  for (const corpus of corpora) {
+    for (const r of RATIOS) {
+      const a = row(rows, corpus, r.numerator);
+      const b = row(rows, corpus, r.denominator);
+      if (!rows.some((x) => x.corpus === corpus && (x.subject === r.numerator || x.subject === r.denominator))) continue;
+      const value = a?.mibPerSec && b?.mibPerSec ? Math.round((a.mibPerSec / b.mibPerSec) * 100) / 100 : null;
+      out.push({ corpus, ...r, value });
+    }
+  }
+  return out;
+}
+
+function ratioOf(ratios: Ratio[], corpus: string, numerator: Subject, denominator: Subject): number | null {
+  return ratios.find((r) => r.corpus === corpus && r.numerator === numerator && r.denominator === denominator)?.value ?? null;
+}
+
+const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
+
+/** The issue's targets. On a `--quick` run they are computed on the small corpora (indicative only). */
+export function computeTargets(rows: Row[], ratios: Ratio[], memoryBudgetMiB: number): Target[] {
+  const targets: Target[] = [];
+  const vsOms = ratioOf(ratios, 'A', 'ours-disk', 'openmsistream-download');
+  targets.push({ name: 'A: disk rebuild vs OpenMSIStream', goal: '>= 3x', measured: `${fmt(vsOms, 2)}x`, met: vsOms === null ? null : vsOms >= 3 });
+  const vsCeiling = ratioOf(ratios, 'A', 'ours-disk', 'hash-ceiling');
+  targets.push({ name: 'A: disk rebuild vs SHA-512 ceiling', goal: '>= 70%', measured: vsCeiling === null ? 'n/a' : `${Math.round(vsCeiling * 100)}%`, met: vsCeiling === null ? null : vsCeiling >= 0.7 });
+  for (const corpus of ['A', 'B', 'C']) {
+    const up = ratioOf(ratios, corpus, 'ours-upload-directory', 'openmsistream-upload-directory');
+    if (up === null && !rows.some((r) => r.corpus === corpus && r.kind === 'upload')) continue;
+    targets.push({ name: `${corpus}: upload-directory vs OpenMSIStream`, goal: '>= 3x', measured: `${fmt(up, 2)}x`, met: up === null ? null : up >= 3 });
+  }
+  const upFile = ratioOf(ratios, 'A', 'ours-upload-file', 'openmsistream-upload-file');
+  if (upFile !== null) targets.push({ name: 'A: upload-file vs OpenMSIStream UploadDataFile', goal: '>= 3x', measured: `${fmt(upFile, 2)}x`, met: upFile >= 3 });
+  const diskA = row(rows, 'A', 'ours-disk')?.peakRssMiB ?? null;
+  targets.push({ name: 'A: disk-mode peak RSS', goal: '<= 200 MiB', measured: `${fmt(diskA)} MiB`, met: diskA === null ? null : diskA <= 200 });
+  const diskX = row(rows, 'X', 'ours-disk')?.peakRssMiB ?? null;
+  const sizeA = rows.find((r) => r.corpus === 'A')?.bytes;
+  const sizeX = rows.find((r) => r.corpus === 'X')?.bytes;
+  const flat = diskA !== null && diskX !== null ? diskX <= Math.max(diskA * 1.25, diskA + 32) : null;
+  targets.push({
+    name: 'disk-mode peak RSS flat as file size grows (A -> X)',
+    goal: 'X within 25% (or 32 MiB) of A',
+    measured: `${fmt(diskA)} MiB (${sizeA ? mib(sizeA / 2) : '?'} files) -> ${fmt(diskX)} MiB (${sizeX ? mib(sizeX) : '?'} file)`,
+    met: flat,
+  });
+  for (const corpus of ['A', 'B', 'C']) {
+    const mem = row(rows, corpus, 'ours-memory')?.peakRssMiB ?? null;
+    if (mem === null && !rows.some((r) => r.corpus === corpus && r.subject === 'ours-memory')) continue;
+    targets.push({
+      name: `${corpus}: memory-mode peak RSS`,
+      goal: `<= budget + 100 MiB (${memoryBudgetMiB + 100} MiB)`,
+      measured: `${fmt(mem)} MiB`,
+      met: mem === null ? null : mem <= memoryBudgetMiB + 100,
+    });
+  }
+  return targets;
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(0)} GiB` : `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+}
+
+const SUBJECT_ORDER: Subject[] = [
+  'ours-disk',
+  'ours-memory',
+  'openmsistream-download',
+  'hash-ceiling',
+  'kafkajs-raw',
+  'ours-upload-directory',
+  'openmsistream-upload-directory',
+  'ours-upload-file',
+  'openmsistream-upload-file',
+];
+
+function sortedRows(rows: Row[], corpus: string): Row[] {
+  return rows.filter((r) => r.corpus === corpus).sort((a, b) => SUBJECT_ORDER.indexOf(a.subject) - SUBJECT_ORDER.indexOf(b.subject));
+}
+
+function vsColumn(result: BenchResult, r: Row): string {
+  const vs = (den: Subject): string => {
+    const v = ratioOf(result.ratios, r.corpus, r.subject, den);
+    return v === null ? '' : `${v.toFixed(2)}x`;
+  };
+  if (r.subject === 'ours-disk' || r.subject === 'ours-memory') return [vs('openmsistream-download'), vs('hash-ceiling')].map((s) => s || '-').join(' / ');
+  if (r.subject === 'ours-upload-directory') return `${vs('openmsistream-upload-directory') || '-'} / -`;
+  if (r.subject === 'ours-upload-file') return `${vs('openmsistream-upload-file') || '-'} / -`;
+  return '';
+}
+
+export function renderMarkdown(result: BenchResult): string {
+  const lines: string[] = [];
+  lines.push(`# Benchmark ${result.date}${result.quick ? ' (quick)' : ''}`);
+  lines.push('');
+  const m = result.machine;
+  lines.push(
+    `Machine: ${m.cpus} x ${m.cpuModel}, ${Math.round(m.memTotalMiB / 1024)} GiB RAM, Node ${m.node}. datafile-stream ${result.versions.datafileStream}, ` +
+      `openmsistream ${result.versions.openmsistream ?? 'n/a'}, Kafka ${result.versions.kafkaBroker ?? 'n/a'} (local, single node), kafkajs ${result.versions.kafkajs}. ` +
+      `Config: \`${result.settings.config}\` for both toolkits (LZ4), chunk size ${result.settings.chunkSize}, ${result.settings.consumerThreads} threads (both defaults), memory budget ${result.settings.memoryBudgetMiB} MiB.`,
+  );
+  lines.push('');
+  lines.push(
+    'Throughput is MiB/s of file payload, timed from process start to the last file rebuilt (consumers) or the last chunk record in the topic (uploaders); "after join" times from the moment the group assigned partitions, where the program logs it. The SHA-512 ceiling times only its hashing. Peak RSS is VmHWM from /proc/<pid>/status; CPU s is user + system time of all the program\'s threads from /proc/<pid>/stat (steadier than wall time on a busy machine). "vs" = ours / OpenMSIStream and ours / SHA-512 ceiling, by MiB/s.',
+  );
+  lines.push('');
+  for (const corpus of result.corpora) {
+    lines.push(`## ${corpus.name}: ${corpus.description} (${mib(corpus.totalBytes)})`);
+    lines.push('');
+    lines.push('| run | MiB/s | files/s | seconds | peak RSS MiB | CPU s | MiB per CPU s | vs OpenMSIStream / vs ceiling | verified | load (1 min) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
+    for (const r of sortedRows(result.rows, corpus.name)) {
+      const what = r.kind === 'upload' ? `upload: ${r.label}` : r.label;
+      const seconds = r.seconds === null ? 'n/a' : r.activeSeconds ? `${r.seconds.toFixed(2)} (${r.activeSeconds.toFixed(2)} after join)` : r.seconds.toFixed(2);
+      const status = r.ok ? (r.verified === null ? '-' : r.verified ? 'yes' : 'NO') : `FAILED: ${firstLine(r.error)}`;
+      lines.push(
+        `| ${what} | ${fmt(r.mibPerSec)} | ${fmt(r.filesPerSec)} | ${seconds} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuSeconds)} | ${fmt(r.mibPerCpuSecond)} | ${vsColumn(result, r)} | ${status} | ${r.loadAvg1.before.toFixed(1)} -> ${r.loadAvg1.after.toFixed(1)} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push('## Targets (issue 5)');
+  lines.push('');
+  lines.push('| target | goal | measured | met |');
+  lines.push('|---|---|---|---|');
+  for (const t of result.targets) lines.push(`| ${t.name} | ${t.goal} | ${t.measured} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
+  lines.push('');
+  if (result.notes.length > 0) {
+    lines.push('## Notes');
+    lines.push('');
+    for (const n of result.notes) lines.push(`- ${n}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '').split('\n')[0]!.replaceAll('|', '\\|').slice(0, 160);
+}
+
+const COLORS: Partial<Record<Subject, string>> = {
+  'ours-disk': '#1f77b4',
+  'ours-memory': '#6baed6',
+  'openmsistream-download': '#ff7f0e',
+  'hash-ceiling': '#7f7f7f',
+  'kafkajs-raw': '#bcbd22',
+  'ours-upload-directory': '#2ca02c',
+  'openmsistream-upload-directory': '#d62728',
+  'ours-upload-file': '#98df8a',
+  'openmsistream-upload-file': '#ff9896',
+};
+
+function escapeXml(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+/**
+ * Horizontal bars of MiB/s, one panel per corpus, each panel on its own linear scale (the
+ * corpora differ by two orders of magnitude), with the value and peak RSS written at the bar.
+ */
+export function renderSvg(result: BenchResult): string {
+  const width = 860;
+  const labelWidth = 300;
+  const barMax = width - labelWidth - 190;
+  const barHeight = 16;
+  const gap = 5;
+  const parts: string[] = [];
+  let y = 40;
+  parts.push(`<text x="12" y="24" font-size="16" font-weight="bold">datafile-stream benchmark ${escapeXml(result.date)}${result.quick ? ' (quick)' : ''}: MiB/s of file payload (peak RSS)</text>`);
+  for (const corpus of result.corpora) {
+    const rows = sortedRows(result.rows, corpus.name);
+    if (rows.length === 0) continue;
+    y += 18;
+    parts.push(`<text x="12" y="${y}" font-size="13" font-weight="bold">${escapeXml(`${corpus.name}: ${corpus.description}`)}</text>`);
+    y += 8;
+    const max = Math.max(1, ...rows.map((r) => r.mibPerSec ?? 0));
+    for (const r of rows) {
+      const w = r.mibPerSec ? Math.max(1, (r.mibPerSec / max) * barMax) : 0;
+      const label = r.kind === 'upload' ? `upload: ${r.label}` : r.label;
+      parts.push(`<text x="${labelWidth - 6}" y="${y + barHeight - 4}" font-size="11" text-anchor="end">${escapeXml(label)}</text>`);
+      if (r.ok && r.mibPerSec !== null) {
+        parts.push(`<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[r.subject] ?? '#999'}"/>`);
+        const rss = r.peakRssMiB === null ? '' : ` (${r.peakRssMiB.toFixed(0)} MiB)`;
+        parts.push(`<text x="${(labelWidth + w + 5).toFixed(1)}" y="${y + barHeight - 4}" font-size="11">${r.mibPerSec.toFixed(1)}${escapeXml(rss)}</text>`);
+      } else {
+        parts.push(`<text x="${labelWidth + 4}" y="${y + barHeight - 4}" font-size="11" fill="#d62728">failed</text>`);
+      }
+      y += barHeight + gap;
+    }
+  }
+  y += 16;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="Helvetica, Arial, sans-serif">`,
+    `<rect width="${width}" height="${y}" fill="#ffffff"/>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
