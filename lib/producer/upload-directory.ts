@@ -66,6 +66,8 @@ export class DirectoryUploader {
   /** Snapshot last settled per path: uploaded, or given up with an error, or present at start. */
   readonly #settled = new Map<string, FileSnapshot>();
   readonly #queue: Array<{ relPath: string; snapshot: FileSnapshot }> = [];
+  /** The paths in #queue: every scan asks for each file, and 20,000 queued files made that O(n²). */
+  readonly #queued = new Set<string>();
   readonly #active = new Map<string, Promise<void>>();
   #lastActivity = Date.now();
   #stats: UploaderStats = { filesUploaded: 0, bytesUploaded: 0, filesFailed: 0, inProgress: 0, queued: 0, recent: [] };
@@ -113,7 +115,7 @@ export class DirectoryUploader {
     const seen = new Set<string>();
     for (const relPath of await this.#listFiles()) {
       seen.add(relPath);
-      if (this.#active.has(relPath) || this.#queue.some((q) => q.relPath === relPath)) continue;
+      if (this.#active.has(relPath) || this.#queued.has(relPath)) continue;
       let snapshot: FileSnapshot;
       try {
         snapshot = await snapshotFile(join(this.#o.root, relPath));
@@ -146,12 +148,14 @@ export class DirectoryUploader {
 
   #enqueue(relPath: string, snapshot: FileSnapshot): void {
     this.#queue.push({ relPath, snapshot });
+    this.#queued.add(relPath);
     this.#lastActivity = Date.now();
   }
 
   #pump(): void {
     while (this.#active.size < this.#o.nThreads && this.#queue.length > 0) {
       const { relPath, snapshot } = this.#queue.shift()!;
+      this.#queued.delete(relPath);
       const job = this.#upload(relPath, snapshot).finally(() => {
         this.#active.delete(relPath);
         this.#lastActivity = Date.now();
