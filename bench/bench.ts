@@ -15,12 +15,15 @@
  *
  * Options:
  *   --quick               tiny corpora (a minute or two); what CI runs to prove the bench works
- *   --corpora A,B,C,X     only these corpora
+ *   --corpora A,B,X,C     only these corpora, in this order (default: all, C last)
  *   --skip-openmsistream  leave out OpenMSIStream (no Python needed)
  *   --no-build            use dist/ as it is (default: npm run build first)
  *   --no-verify           do not check rebuilt trees against the corpus manifest
  *   --memory-budget MiB   memory mode's --memory_budget (default 256, the program's default)
  *   --out DIR             where results go (default bench/results)
+ *   --upload-cap SECONDS  stop a timed upload after this long and report its rate so far
+ *                         (default 600; 120 with --quick); the consumers' topic is then filled
+ *                         untimed by bench/seed-topic.ts
  *   --keep-topics         leave the benchmark topics on the broker
  */
 import { spawnSync } from 'node:child_process';
@@ -36,6 +39,7 @@ import { createKafka } from '../lib/kafka/kafka-client.js';
 import { corpusSpecs, ensureCorpus, type Corpus } from './corpora.js';
 import { measureConsumer, measureHashCeiling, measureUploader, recordCount, type Row, type RunTarget } from './measure.js';
 import { BOOTSTRAP, benchContext, programs, type BenchContext } from './programs.js';
+import { seedTopic } from './seed-topic.js';
 import { computeRatios, computeTargets, renderMarkdown, renderSvg, type BenchResult } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -49,12 +53,13 @@ interface Options {
   memoryBudgetMiB: number;
   out: string;
   keepTopics: boolean;
+  uploadCapMs: number;
 }
 
 function parseOptions(argv: string[]): Options {
   const a = minimist(argv, {
     boolean: ['quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help'],
-    string: ['corpora', 'out', 'memory-budget'],
+    string: ['corpora', 'out', 'memory-budget', 'upload-cap'],
     default: { build: true, verify: true },
   });
   if (a.help) {
@@ -62,21 +67,29 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(`${header.replace(/^\/\*\*|^ \* ?/gm, '').trim()}\n`);
     process.exit(0);
   }
-  const known = new Set(['_', 'quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help', 'corpora', 'out', 'memory-budget']);
+  const known = new Set(['_', 'quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help', 'corpora', 'out', 'memory-budget', 'upload-cap']);
   const unknown = Object.keys(a).find((k) => !known.has(k));
   if (unknown) throw new Error(`unknown option --${unknown} (see --help)`);
   const budget = Number(a['memory-budget'] ?? 256);
   if (!Number.isInteger(budget) || budget < 1) throw new Error(`--memory-budget must be a positive integer (MiB), got ${a['memory-budget']}`);
   return {
     quick: a.quick === true,
-    corpora: String(a.corpora ?? 'A,B,C,X').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
+    // C (20,000 small files) takes longest: last, so the others are measured whatever happens to it.
+    corpora: String(a.corpora ?? 'A,B,X,C').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
     openmsistream: a['skip-openmsistream'] !== true,
     build: a.build !== false,
     verify: a.verify !== false,
     memoryBudgetMiB: budget,
     out: resolve(String(a.out ?? join(ROOT, 'bench/results'))),
     keepTopics: a['keep-topics'] === true,
+    uploadCapMs: positiveSeconds(a['upload-cap'] ?? (a.quick === true ? 120 : 600), 'upload-cap') * 1000,
   };
+}
+
+function positiveSeconds(value: unknown, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a number of seconds > 0, got ${value}`);
+  return n;
 }
 
 function log(line: string): void {
@@ -122,7 +135,7 @@ class Bench {
   record(row: Row): Row {
     this.rows.push(row);
     const figures = row.ok
-      ? `${row.mibPerSec} MiB/s, ${row.filesPerSec} files/s, ${row.seconds} s, peak RSS ${row.peakRssMiB} MiB${row.verified === null ? '' : row.verified ? ', verified' : ', NOT VERIFIED'}`
+      ? `${row.mibPerSec} MiB/s, ${row.filesPerSec} files/s, ${row.seconds} s, peak RSS ${row.peakRssMiB} MiB, CPU ${row.cpuSeconds} s${row.verified === null ? '' : row.verified ? ', verified' : ', NOT VERIFIED'}${row.partial ? `, capped at ${row.partial.records} of ${row.partial.of} records` : ''}`
       : `FAILED: ${row.error}`;
     log(`${row.corpus} ${row.kind} ${row.label}: ${figures}`);
     return row;
@@ -153,19 +166,22 @@ class Bench {
     const full = name !== 'X';
     log(`corpus ${name}: ${corpus.spec.description}, ${records} chunk records`);
 
-    // Uploads. Ours fills the topic every consumer below reads.
-    const topic = await this.topic(name, 'ours');
+    // Uploads. Ours fills the topic every consumer below reads, unless it was capped.
+    const cap = this.options.uploadCapMs;
+    let topic = await this.topic(name, 'ours');
     await this.cleanCorpus(corpus);
-    const up = this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-directory'), programs.oursUploadDirectory(ctx, corpus.dir, topic), topic, this.admin, records));
+    this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-directory'), programs.oursUploadDirectory(ctx, corpus.dir, topic), topic, this.admin, records, cap));
     await this.cleanCorpus(corpus);
-    if (!up.ok || (await recordCount(this.admin, topic)) !== records) {
-      log(`corpus ${name}: our upload did not fill the topic; its consumer runs are skipped`);
+    if ((await recordCount(this.admin, topic)) !== records) {
       await this.dropTopic(topic);
-      return;
+      topic = await this.topic(name, 'seed');
+      log(`corpus ${name}: the timed upload did not fill the topic; filling ${topic} untimed (bench/seed-topic.ts)`);
+      await seedTopic(ctx.config, topic, corpus, ctx.chunkSize);
+      if ((await recordCount(this.admin, topic)) !== records) throw new Error(`seeding ${topic} did not produce ${records} records`);
     }
     if (full && this.options.openmsistream) {
       const theirs = await this.topic(name, 'oms');
-      this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-directory'), programs.openmsistreamUploadDirectory(ctx, corpus.dir, theirs), theirs, this.admin, records));
+      this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-directory'), programs.openmsistreamUploadDirectory(ctx, corpus.dir, theirs), theirs, this.admin, records, cap));
       await this.cleanCorpus(corpus);
       await this.dropTopic(theirs);
     }
@@ -173,12 +189,12 @@ class Bench {
       const one = corpus.files.slice(0, 1);
       const path = join(corpus.dir, one[0]!.relPath);
       const oursFile = await this.topic(name, 'file-ours');
-      this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-file', one), programs.oursUploadFile(ctx, path, oursFile), oursFile, this.admin, this.chunks(one)));
+      this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-file', one), programs.oursUploadFile(ctx, path, oursFile), oursFile, this.admin, this.chunks(one), cap));
       await this.dropTopic(oursFile);
       if (this.options.openmsistream) {
         const theirsFile = await this.topic(name, 'file-oms');
         const cwd = await this.outDir('uploaddatafile');
-        this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-file', one), programs.openmsistreamUploadFile(ctx, path, theirsFile, cwd), theirsFile, this.admin, this.chunks(one)));
+        this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-file', one), programs.openmsistreamUploadFile(ctx, path, theirsFile, cwd), theirsFile, this.admin, this.chunks(one), cap));
         await this.dropTopic(theirsFile);
         await rm(cwd, { recursive: true, force: true });
       }
@@ -246,28 +262,47 @@ async function main(): Promise<void> {
   const corpusRoot = join(ROOT, 'bench/corpora');
   await mkdir(corpusRoot, { recursive: true });
   const corpora: Corpus[] = [];
-  for (const spec of corpusSpecs(options.quick)) {
-    if (options.corpora.includes(spec.name)) corpora.push(await ensureCorpus(corpusRoot, spec, log));
+  const specs = corpusSpecs(options.quick);
+  for (const name of options.corpora) {
+    const spec = specs.find((s) => s.name === name);
+    if (!spec) throw new Error(`--corpora: unknown corpus ${name} (A, B, C, X)`);
+    corpora.push(await ensureCorpus(corpusRoot, spec, log));
   }
 
   const ctx = benchContext(ROOT);
+  // The shipped config names the broker by this variable; the bench process itself reads the
+  // config too (bench/seed-topic.ts), not only the programs it starts.
+  process.env.LOCAL_KAFKA_BROKER_BOOTSTRAP_SERVERS ??= BOOTSTRAP;
   const admin = createKafka({ brokers: [BOOTSTRAP], clientId: 'datafile-stream-bench' }).admin();
   await admin.connect();
   const work = await mkdtemp(join(tmpdir(), 'dfs-bench-'));
   const bench = new Bench(ctx, options, admin, work);
+  const report = (): BenchResult => resultOf(bench.rows, corpora, options, ctx, startedAt);
   try {
-    for (const corpus of corpora) await bench.corpus(corpus);
+    for (const corpus of corpora) {
+      await bench.corpus(corpus);
+      await writeResults(report(), options, false); // so far: nothing is lost if a later corpus fails
+    }
   } finally {
     if (!options.keepTopics && bench.topics.length > 0) await admin.deleteTopics({ topics: [...bench.topics] }).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
+  const result = report();
+  const written = await writeResults(result, options, true);
+  process.stdout.write(renderMarkdown(result));
+  log(`results: ${written}`);
+  const failures = bench.rows.filter((r) => !r.ok);
+  if (failures.length > 0) {
+    log(`${failures.length} run(s) failed`);
+    process.exitCode = 1;
+  }
+}
 
-  const names = corpora.map((c) => c.spec.name);
-  const ratios = computeRatios(bench.rows, names);
-  const date = startedAt.toISOString().slice(0, 10);
-  const result: BenchResult = {
-    date,
+function resultOf(rows: Row[], corpora: Corpus[], options: Options, ctx: BenchContext, startedAt: Date): BenchResult {
+  const ratios = computeRatios(rows, corpora.map((c) => c.spec.name));
+  return {
+    date: startedAt.toISOString().slice(0, 10),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     quick: options.quick,
@@ -275,32 +310,31 @@ async function main(): Promise<void> {
     versions: versions(options.openmsistream),
     settings: { config: 'fixtures/openmsistream-configs/local_broker_test.config', chunkSize: ctx.chunkSize, memoryBudgetMiB: options.memoryBudgetMiB, consumerThreads: 2 },
     corpora: corpora.map((c) => ({ name: c.spec.name, description: c.spec.description, files: c.spec.files, fileBytes: c.spec.fileBytes, totalBytes: c.totalBytes })),
-    rows: bench.rows,
+    rows,
     ratios,
-    targets: computeTargets(bench.rows, ratios, options.memoryBudgetMiB),
+    targets: computeTargets(rows, ratios, options.memoryBudgetMiB),
     notes: [
-      'One run per row, on a shared 2-core machine: the broker, the program under test and anything else running compete for the same cores, so figures move by tens of percent between runs; the load column shows the 1-minute load average before and after each row.',
+      'One run per row, on a shared 2-core machine: the broker, the program under test and anything else running compete for the same cores, so figures move by tens of percent between runs; the load column shows the 1-minute load average before and after each row, and CPU seconds are steadier than wall time.',
+      `Uploads are stopped after ${Math.round(options.uploadCapMs / 1000)} s; a capped row reports its rate over that time (records in the topic by then).`,
       ...(options.quick ? ['Quick run: tiny corpora, dominated by process start-up and group joins; the targets are indicative only.'] : []),
     ],
   };
+}
+
+/** Writes <stem>.json/.md/.svg (and latest.md/.svg for a finished full run); returns the JSON path. */
+async function writeResults(result: BenchResult, options: Options, final: boolean): Promise<string> {
   await mkdir(options.out, { recursive: true });
-  const stem = options.quick ? `${date}-quick` : date;
-  await writeFile(join(options.out, `${stem}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const stem = options.quick ? `${result.date}-quick` : result.date;
   const markdown = renderMarkdown(result);
   const svg = renderSvg(result);
+  await writeFile(join(options.out, `${stem}.json`), `${JSON.stringify({ ...result, complete: final }, null, 2)}\n`);
   await writeFile(join(options.out, `${stem}.md`), markdown);
   await writeFile(join(options.out, `${stem}.svg`), svg);
-  if (!options.quick) {
+  if (final && !options.quick) {
     await writeFile(join(options.out, 'latest.md'), markdown);
     await writeFile(join(options.out, 'latest.svg'), svg);
   }
-  process.stdout.write(markdown);
-  log(`results: ${join(options.out, `${stem}.json`)}`);
-  const failures = bench.rows.filter((r) => !r.ok);
-  if (failures.length > 0) {
-    log(`${failures.length} run(s) failed`);
-    process.exitCode = 1;
-  }
+  return join(options.out, `${stem}.json`);
 }
 
 main().catch((err: unknown) => {

@@ -60,6 +60,11 @@ export interface Row {
   mibPerCpuSecond: number | null;
   /** Rebuilt tree matched the manifest (sizes and SHA-512); null when nothing is written to check. */
   verified: boolean | null;
+  /**
+   * An upload stopped at the time cap before it finished: the figures are its rate over that
+   * time (records in the topic by then, as a share of the corpus).
+   */
+  partial?: { records: number; of: number };
   /** Memory mode only: the configured --memory_budget. */
   memoryBudgetMiB?: number;
   loadAvg1: { before: number; after: number };
@@ -206,7 +211,7 @@ export async function measureConsumer(
  * An uploader: timed until the topic holds `records` more records than before it started.
  * Directory uploaders run until stopped (`q` once done); file uploaders exit by themselves.
  */
-export async function measureUploader(ctx: BenchContext, target: RunTarget, spec: ProgramSpec, topic: string, admin: Admin, records: number): Promise<Row> {
+export async function measureUploader(ctx: BenchContext, target: RunTarget, spec: ProgramSpec, topic: string, admin: Admin, records: number, capMs = Infinity): Promise<Row> {
   const row = baseRow(target, spec, topic);
   const before = await recordCount(admin, topic);
   const p = spawnProbed(ctx, spec);
@@ -232,10 +237,25 @@ export async function measureUploader(ctx: BenchContext, target: RunTarget, spec
       if (code === 0) return done;
       throw new Error(`${p.label} exited with ${code}; last output:\n${p.tail()}`);
     });
-    await Promise.race([done, failedExit, timeout]);
+    let capTimer: NodeJS.Timeout | undefined;
+    const cap = new Promise<'cap'>((resolve) => (capTimer = setTimeout(() => resolve('cap'), Math.min(capMs, 2 ** 31 - 1))));
+    const outcome = await Promise.race([done, failedExit, timeout, cap]).finally(() => clearTimeout(capTimer));
     p.sample();
-    finish(row, (doneAt - p.startedAt) / 1000, p.peakRssBytes);
-    cpu(row, p.cpuSeconds);
+    if (outcome === 'cap' && doneAt === 0) {
+      const sent = (await recordCount(admin, topic)) - before;
+      const seconds = (performance.now() - p.startedAt) / 1000;
+      if (sent <= 0) throw new Error(`${p.label}: no record in the topic after ${Math.round(seconds)} s; last output:\n${p.tail()}`);
+      finish(row, seconds, p.peakRssBytes);
+      cpu(row, p.cpuSeconds);
+      const share = sent / records;
+      row.partial = { records: sent, of: records };
+      row.mibPerSec = round(((row.bytes * share) / MiB) / seconds);
+      row.filesPerSec = round((row.files * share) / seconds);
+      row.mibPerCpuSecond = row.cpuSeconds ? round((row.bytes * share) / MiB / row.cpuSeconds) : null;
+    } else {
+      finish(row, (doneAt - p.startedAt) / 1000, p.peakRssBytes);
+      cpu(row, p.cpuSeconds);
+    }
   } catch (err) {
     failed(row, err, p.peakRssBytes);
   } finally {

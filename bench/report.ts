@@ -173,7 +173,15 @@ export function renderMarkdown(result: BenchResult): string {
     for (const r of sortedRows(result.rows, corpus.name)) {
       const what = r.kind === 'upload' ? `upload: ${r.label}` : r.label;
       const seconds = r.seconds === null ? 'n/a' : r.activeSeconds ? `${r.seconds.toFixed(2)} (${r.activeSeconds.toFixed(2)} after join)` : r.seconds.toFixed(2);
-      const status = r.ok ? (r.verified === null ? '-' : r.verified ? 'yes' : 'NO') : `FAILED: ${firstLine(r.error)}`;
+      const status = !r.ok
+        ? `FAILED: ${firstLine(r.error)}`
+        : r.partial
+          ? `capped: ${r.partial.records} of ${r.partial.of} records`
+          : r.verified === null
+            ? '-'
+            : r.verified
+              ? 'yes'
+              : 'NO';
       lines.push(
         `| ${what} | ${fmt(r.mibPerSec)} | ${fmt(r.filesPerSec)} | ${seconds} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuSeconds)} | ${fmt(r.mibPerCpuSecond)} | ${vsColumn(result, r)} | ${status} | ${r.loadAvg1.before.toFixed(1)} -> ${r.loadAvg1.after.toFixed(1)} |`,
       );
@@ -241,7 +249,7 @@ export function renderSvg(result: BenchResult): string {
       parts.push(`<text x="${labelWidth - 6}" y="${y + barHeight - 4}" font-size="11" text-anchor="end">${escapeXml(label)}</text>`);
       if (r.ok && r.mibPerSec !== null) {
         parts.push(`<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[r.subject] ?? '#999'}"/>`);
-        const rss = r.peakRssMiB === null ? '' : ` (${r.peakRssMiB.toFixed(0)} MiB)`;
+        const rss = `${r.peakRssMiB === null ? '' : ` (${r.peakRssMiB.toFixed(0)} MiB)`}${r.partial ? ' capped' : ''}`;
         parts.push(`<text x="${(labelWidth + w + 5).toFixed(1)}" y="${y + barHeight - 4}" font-size="11">${r.mibPerSec.toFixed(1)}${escapeXml(rss)}</text>`);
       } else {
         parts.push(`<text x="${labelWidth + 4}" y="${y + barHeight - 4}" font-size="11" fill="#d62728">failed</text>`);
