@@ -198,8 +198,8 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
       process.stderr.write(`\r${stats.progressLine({ bytesRead: source.bytesRead, inProgress: assembler.openFiles + processing.inProgress, elapsedMs: Date.now() - started })}`);
     }
     if (options.untilIdle === undefined || stopping) return;
-    // Idle: nothing new for a while, nothing being processed, and every assigned partition read
-    // to its end. Files still missing chunks do not keep the program alive (they are staged,
+    // Idle: nothing new for a while, nothing being processed, and every partition read to its
+    // end (here) or committed to its end (by the group). Files still missing chunks do not keep the program alive (they are staged,
     // or read again next time).
     const quiet = source.quietFor >= options.untilIdle * 1000;
     if (!quiet || processing.inProgress > 0) return;
@@ -273,17 +273,21 @@ async function refuseSymlinks(outputDir: string, names: string[]): Promise<void>
   }
 }
 
-/** True when every partition assigned here was read to its end (or committed past it). */
+/**
+ * True when the group is done with the topic as far as this member can tell: every partition
+ * assigned here was read to its end, and every other partition is committed to its end. A
+ * partition held by another member (or by a killed one whose session has not expired yet) keeps
+ * the program waiting, since its records may complete files this member is assembling.
+ */
 async function readToEnd(admin: Admin, topic: string, groupId: string, source: KafkaSource): Promise<boolean> {
-  const assigned = source.assignedPartitions;
-  if (assigned.length === 0) return false;
+  const assigned = new Set(source.assignedPartitions);
+  if (assigned.size === 0) return false;
   const ends = await admin.fetchTopicOffsets(topic);
   const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
   const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-  for (const partition of assigned) {
-    const end = ends.find((e) => e.partition === partition);
-    if (!end) return false;
-    const position = source.nextOffset(partition) ?? byPartition.get(partition) ?? -1n;
+  for (const end of ends) {
+    const groupAt = byPartition.get(end.partition) ?? -1n;
+    const position = assigned.has(end.partition) ? (source.nextOffset(end.partition) ?? groupAt) : groupAt;
     const start = position < 0n ? BigInt(end.low) : position;
     if (start < BigInt(end.high)) return false;
   }
