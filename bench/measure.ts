@@ -65,6 +65,8 @@ export interface Row {
    * time (records in the topic by then, as a share of the corpus).
    */
   partial?: { records: number; of: number };
+  /** VmRSS at ten even points of the run (consumers): flat means memory does not follow file size. */
+  rssTimeline?: Array<{ atSeconds: number; rssMiB: number }>;
   /** Memory mode only: the configured --memory_budget. */
   memoryBudgetMiB?: number;
   loadAvg1: { before: number; after: number };
@@ -192,6 +194,7 @@ export async function measureConsumer(
     p.sample();
     finish(row, (lastAt - p.startedAt) / 1000, p.peakRssBytes);
     cpu(row, p.cpuSeconds);
+    row.rssTimeline = p.rssTimeline(lastAt - p.startedAt);
     if (startAt !== undefined) row.activeSeconds = round((lastAt - startAt) / 1000, 3);
   } catch (err) {
     failed(row, err, p.peakRssBytes);

@@ -35,6 +35,8 @@ export class ProbedProcess {
   #peakHwm = 0;
   #peakRss = 0;
   #cpuTicks = 0;
+  /** VmRSS over time: [ms since start, bytes], one per sample. */
+  readonly #rssSeries: Array<[number, number]> = [];
   #tail: string[] = [];
   #timer: NodeJS.Timeout;
 
@@ -83,6 +85,17 @@ export class ProbedProcess {
     return Math.max(this.#peakHwm, this.#peakRss);
   }
 
+  /** VmRSS samples up to `untilMs` after start, thinned to `points` evenly spaced ones. */
+  rssTimeline(untilMs: number, points = 10): Array<{ atSeconds: number; rssMiB: number }> {
+    const series = this.#rssSeries.filter(([t]) => t <= untilMs);
+    const out: Array<{ atSeconds: number; rssMiB: number }> = [];
+    for (let i = 1; i <= points && series.length > 0; i++) {
+      const [t, bytes] = series[Math.min(series.length - 1, Math.round((i / points) * (series.length - 1)))]!;
+      out.push({ atSeconds: Math.round(t / 100) / 10, rssMiB: Math.round(bytes / 1048576) });
+    }
+    return out;
+  }
+
   /** CPU seconds (user + system, all threads) the process had used at the last sample. */
   get cpuSeconds(): number {
     return this.#cpuTicks / CLOCK_TICKS;
@@ -105,7 +118,10 @@ export class ProbedProcess {
     const hwm = kib(status, 'VmHWM');
     const rss = kib(status, 'VmRSS');
     if (hwm !== undefined) this.#peakHwm = Math.max(this.#peakHwm, hwm * 1024);
-    if (rss !== undefined) this.#peakRss = Math.max(this.#peakRss, rss * 1024);
+    if (rss !== undefined) {
+      this.#peakRss = Math.max(this.#peakRss, rss * 1024);
+      this.#rssSeries.push([performance.now() - this.startedAt, rss * 1024]);
+    }
   }
 
   quit(): void {

@@ -183,8 +183,20 @@ export function renderMarkdown(result: BenchResult): string {
               ? 'yes'
               : 'NO';
       lines.push(
-        `| ${what} | ${fmt(r.mibPerSec)} | ${fmt(r.filesPerSec)} | ${seconds} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuSeconds)} | ${fmt(r.mibPerCpuSecond)} | ${vsColumn(result, r)} | ${status} | ${r.loadAvg1.before.toFixed(1)} -> ${r.loadAvg1.after.toFixed(1)} |`,
+        `| ${what} | ${fmt(r.mibPerSec)} | ${fmt(r.filesPerSec, r.filesPerSec !== null && r.filesPerSec < 10 ? 2 : 1)} | ${seconds} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuSeconds)} | ${fmt(r.mibPerCpuSecond)} | ${vsColumn(result, r)} | ${status} | ${r.loadAvg1.before.toFixed(1)} -> ${r.loadAvg1.after.toFixed(1)} |`,
       );
+    }
+    lines.push('');
+  }
+  const timelines = result.rows.filter((r) => r.subject === 'ours-disk' && r.ok && r.rssTimeline && r.rssTimeline.length > 0);
+  if (timelines.length > 0) {
+    lines.push('## Disk-mode RSS during the run');
+    lines.push('');
+    lines.push('VmRSS (MiB) at ten even points from start to the last file: flat means memory does not follow file size.');
+    lines.push('');
+    for (const r of timelines) {
+      const corpus = result.corpora.find((c) => c.name === r.corpus);
+      lines.push(`- ${r.corpus} (${corpus ? mib(corpus.fileBytes) : '?'} files): ${r.rssTimeline!.map((p) => `${p.rssMiB} @${p.atSeconds}s`).join(', ')}`);
     }
     lines.push('');
   }
