@@ -63,7 +63,6 @@ function workerFailed(cause: unknown): Error {
 function pool(): Shared {
   if (shared && !shared.failed) return shared;
   const worker = new Worker(WORKER_SOURCE, { eval: true });
-  worker.unref();
   const s: Shared = { worker, inFlight: 0, free: new Map(), pooledBytes: 0, waiters: [], digests: new Map() };
   const settleWaiters = (): void => {
     while (s.waiters.length > 0 && (s.inFlight < MAX_BYTES_IN_FLIGHT || s.failed)) s.waiters.shift()!();
@@ -94,6 +93,10 @@ function pool(): Shared {
   };
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+  // After the listeners: adding a 'message' listener to a Worker refs its port again, so an
+  // earlier unref() was undone and a process that hashed without digesting (a pipeline that
+  // failed mid-file) never exited.
+  worker.unref();
   shared = s;
   return s;
 }
