@@ -14,7 +14,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from 'pino';
-import { UnsafePathError, type DataFileStreamError } from '../errors.js';
+import { AssemblyError, UnsafePathError, type DataFileStreamError } from '../errors.js';
 import { safeRelativePath } from '../paths/safe-path.js';
 import { EMPTY_SHA512 } from '../codec/chunk-hash.js';
 import { crashPoint } from '../faults/crash-point.js';
@@ -48,6 +48,7 @@ export class ChunkAssembler extends Transform {
   readonly #o: ChunkAssemblerOptions;
   readonly #table: AssemblyTable;
   readonly #refs = new Map<FileState, FileRef>();
+  readonly #next = new Map<number, bigint>();
   #generation = 0;
 
   constructor(options: ChunkAssemblerOptions) {
@@ -64,6 +65,24 @@ export class ChunkAssembler extends Transform {
   /** Relative paths of the files being assembled, for `check`. */
   openFilePaths(): string[] {
     return [...this.#table.openFiles()].map((f) => f.relativePath);
+  }
+
+  /** One past the last record offset this stage took from a partition (undefined: none yet). */
+  nextOffset(partition: number): bigint | undefined {
+    return this.#next.get(partition);
+  }
+
+  /**
+   * Gives up a file being assembled from outside the stream (its earlier records were deleted
+   * by retention, lib/consumer/retention-gaps.ts): its records settle, the sink drops its data,
+   * the registry records it failed with `error`. False when no open file has that path.
+   */
+  abandonFile(relativePath: string, error: DataFileStreamError): boolean {
+    if (this.writableEnded || this.destroyed) return false;
+    const file = [...this.#table.openFiles()].find((f) => f.relativePath === relativePath);
+    if (!file || !this.#table.abandon(file.key)) return false;
+    this.#drop(file, [...file.positions], 'failed', error);
+    return true;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -106,13 +125,15 @@ export class ChunkAssembler extends Transform {
       if (decision.complete) {
         const finished = this.#table.finish(decision.key) ?? decision.file;
         this.#refs.delete(decision.file);
-        this.push({ kind: 'complete', file: ref, positions: [...finished.positions] });
+        this.#completed(ref, finished);
       }
     }
     this.#o.logger.info({ file: file.key, chunks: restored, of: file.nTotalChunks }, 'partial file restored from the staging journal');
   }
 
   override _transform(item: SourceItem, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const at = item.kind === 'bad' ? item.position : item.record;
+    this.#next.set(at.partition, BigInt(at.offset) + 1n);
     if (item.kind === 'bad') {
       this.#reject(item.position, item.error);
       callback();
@@ -150,7 +171,7 @@ export class ChunkAssembler extends Transform {
         if (decision.complete) {
           const finished = this.#table.finish(decision.key) ?? decision.file;
           this.#refs.delete(decision.file);
-          this.push({ kind: 'complete', file: ref, positions: [...finished.positions] });
+          this.#completed(ref, finished);
         }
         return;
       }
@@ -212,6 +233,23 @@ export class ChunkAssembler extends Transform {
       generation: ++this.#generation,
       firstSeenAt: new Date(file.firstSeenAt),
     };
+  }
+
+  /**
+   * Every chunk is in. Uploads tile their file (chunk k ends where k+1 starts, and a complete
+   * generation has no overlaps), so chunks that leave holes cannot be an upload and cannot match
+   * `file_hash`: judged here as a hash mismatch, without reading or allocating the holes (one
+   * hostile chunk at offset 2^39 would otherwise have the sink hash 512 GiB of zeros, or memory
+   * mode allocate them).
+   */
+  #completed(ref: FileRef, finished: FileState): void {
+    if (finished.receivedBytes === finished.size) {
+      this.push({ kind: 'complete', file: ref, positions: [...finished.positions] });
+      return;
+    }
+    const error = new AssemblyError('ERR_FILE_HASH_MISMATCH', `${ref.relativePath}: its chunks cover ${finished.receivedBytes} of its ${finished.size} bytes (holes), so it cannot match file_hash`, { path: ref.relativePath });
+    this.#o.logger.warn({ file: ref.relativePath, code: error.code }, error.message);
+    this.push({ kind: 'drop', file: ref, positions: [...finished.positions], outcome: 'mismatched_hash', error });
   }
 
   #drop(file: FileState, positions: RecordPosition[], outcome: Outcome, error?: DataFileStreamError): void {

@@ -36,6 +36,8 @@ import { retryFailedFiles } from '../process/retry-failed.js';
 import { KafkaSource } from '../source/kafka-source.js';
 import type { FileRef, Settlement } from './pipeline-events.js';
 import { ConsumerStats } from './consumer-stats.js';
+import { RetentionGapWatch } from './retention-gaps.js';
+import { restoredFrom, resumeStagedElsewhere, stagedMetadata } from './staged-elsewhere.js';
 
 export const CREATE_NEW = 'create_new';
 
@@ -104,6 +106,8 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   // With a fixed group, partial files survive restarts in staging; create_new never restarts.
   const journal = groupId === options.groupId ? await StagingJournal.open(stagingDir, topic, groupId) : undefined;
   if (journal && journal.restored.length > 0) logger.info({ files: journal.restored.length }, 'resuming partial files from the staging journal');
+  // Records deleted by retention while this group was away: names the files that cannot complete.
+  const gapWatch = groupId === options.groupId ? await RetentionGapWatch.start({ admin, topic, groupId, registry, logger, started }) : undefined;
 
   const rejected = await RejectedRecords.open({ dir: options.outputDir, topic, group: groupId });
   const failedFiles = new FailedFiles(stagingDir);
@@ -123,7 +127,21 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
 
   const tracker = new OffsetTracker();
   const stats = new ConsumerStats();
-  const source = new KafkaSource({ consumer, topic, tracker, logger: logger.child({ stage: 'source' }), fromBeginning: c.fromBeginning ?? true });
+  // This member's own staged records, for the partitions it is assigned (journal: after a restart).
+  const restored = restoredFrom(journal?.restored ?? []);
+  const ownStaged = (partition: number): bigint | undefined => {
+    const mine = [sink.stagedFrom().get(partition), restored.get(partition)].filter((x): x is bigint => x !== undefined);
+    return mine.length === 0 ? undefined : mine.reduce((a, b) => (a < b ? a : b));
+  };
+  const source = new KafkaSource({
+    consumer,
+    topic,
+    tracker,
+    logger: logger.child({ stage: 'source' }),
+    fromBeginning: c.fromBeginning ?? true,
+    // Partial files another member staged (and committed past): read them again from there.
+    ...(journal && { onAssignment: (partitions: number[]) => void resumeStagedElsewhere({ admin, consumer, topic, groupId, partitions, own: ownStaged, logger }) }),
+  });
   const assembler = new ChunkAssembler({
     logger: logger.child({ stage: 'assembler' }),
     // Processed, failed or mismatched before: a re-read tail of such a file is settled at once.
@@ -160,7 +178,8 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     rejected,
     logger: logger.child({ stage: 'commit' }),
     intervalMs: options.commitIntervalMs ?? 1000,
-    commit: (offsets) => consumer.commitOffsets(offsets),
+    // The metadata says where partial files staged here begin, for a member taking a partition over.
+    commit: (offsets) => consumer.commitOffsets(offsets.map((o) => ({ ...o, metadata: stagedMetadata(sink.stagedFrom().get(o.partition), o.offset) }))),
     onSettled: async (s: Settlement) => {
       stats.record(s);
       if (s.outcome === 'mismatched_hash' && s.file) {
@@ -194,10 +213,16 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     : () => undefined;
 
   const watcher = setInterval(() => {
+    gapWatch?.poll({
+      nextOffset: (partition) => assembler.nextOffset(partition),
+      quietForMs: source.quietFor,
+      abandon: (path, error) => assembler.abandonFile(path, error),
+      markFailed: (entry, error) => registry.markFailed({ ...entry, nTotalChunks: entry.nChunks }, error),
+    });
     if (options.progress ?? process.stderr.isTTY) {
       process.stderr.write(`\r${stats.progressLine({ bytesRead: source.bytesRead, inProgress: assembler.openFiles + processing.inProgress, elapsedMs: Date.now() - started })}`);
     }
-    if (options.untilIdle === undefined || stopping) return;
+    if (options.untilIdle === undefined || stopping || gapWatch?.pending) return;
     // Idle: nothing new for a while, nothing being processed, and every partition read to its
     // end (here) or committed to its end (by the group). Files still missing chunks do not keep the program alive (they are staged,
     // or read again next time).

@@ -43,13 +43,27 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       stream: usePretty ? pretty({ destination: 2, colorize: true, sync: true }) : pino.destination({ fd: 2, sync: true }),
     },
   ];
+  let fileFailed: ((err: Error) => void) | undefined;
   if (options.filePath) {
     mkdirSync(dirname(options.filePath), { recursive: true });
-    streams.push({ level: fileLevel === 'silent' ? 'fatal' : fileLevel, stream: pino.destination({ dest: options.filePath, sync: false, mkdir: true }) });
+    const file = pino.destination({ dest: options.filePath, sync: false, mkdir: true });
+    // A log file that cannot be written (disk full, volume gone) must not take the program down
+    // or keep it from exiting: sonic-boom re-emits the write error unhandled, and its exit flush
+    // retries a failed write every 100 ms forever. Stop writing to it, as pino does on EPIPE;
+    // stderr keeps the log.
+    file.on('error', (err: Error) => {
+      file.write = () => true;
+      file.flushSync = () => undefined;
+      file.end = () => undefined;
+      fileFailed?.(err);
+      fileFailed = undefined;
+    });
+    streams.push({ level: fileLevel === 'silent' ? 'fatal' : fileLevel, stream: file });
   }
   const levels = [streamLevel, options.filePath ? fileLevel : 'silent'];
   const lowest = (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const).find((l) => levels.includes(l)) ?? 'fatal';
   const logger = pino({ name: options.name ?? 'datafile-stream', level: lowest }, pino.multistream(streams));
+  fileFailed = (err) => logger.error({ err, code: 'ERR_DISK_WRITE', path: options.filePath }, `cannot write the log file ${options.filePath}; logging to stderr only`);
   if (streamLevel === 'silent' && !options.filePath) logger.level = 'silent';
   return logger;
 }

@@ -52,6 +52,11 @@ export class DiskSink extends Transform {
     });
   }
 
+  /** Per partition, the lowest released record of a partial file held durably in staging. */
+  stagedFrom(): Map<number, bigint> {
+    return this.#area.stagedFrom();
+  }
+
   override _construct(callback: (error?: Error | null) => void): void {
     if (this.#area.journaled) {
       const every = Math.max(100, Math.min(1000, this.#o.stageAfterMs ?? 5000));
@@ -79,7 +84,7 @@ export class DiskSink extends Transform {
       case 'settle':
         return event;
       case 'chunk':
-        if (event.restored) this.#area.noteRestored(event.file, event.chunk.chunkOffsetWrite, event.chunk.data.length);
+        if (event.restored) this.#area.noteRestored(event.file, event.chunk.chunkOffsetWrite, event.chunk.data.length, event.position);
         else await this.#area.write(event.file, event.chunk.chunkOffsetWrite, event.chunk.data, event.chunk.chunkI, event.position);
         return undefined;
       case 'duplicate': {

@@ -45,6 +45,8 @@ interface HeldFile {
   bytes: number;
   openedAt: number;
   spilled: boolean;
+  /** Records repeating a chunk held here; released with the file, or by the journal once spilled. */
+  duplicates: Array<{ offset: number; position: RecordPosition }>;
 }
 
 export class MemoryBuffer extends Transform {
@@ -77,6 +79,11 @@ export class MemoryBuffer extends Transform {
     return this.#spills;
   }
 
+  /** Per partition, the lowest released record of a partial file held durably in staging. */
+  stagedFrom(): Map<number, bigint> {
+    return this.#area.stagedFrom();
+  }
+
   override _construct(callback: (error?: Error | null) => void): void {
     if (this.#area.journaled) {
       const every = Math.max(100, Math.min(1000, this.#o.stageAfterMs ?? 5000));
@@ -106,13 +113,20 @@ export class MemoryBuffer extends Transform {
         const { chunk } = event;
         if (event.restored) {
           this.#heldFile(event.file).spilled = true;
-          this.#area.noteRestored(event.file, chunk.chunkOffsetWrite, chunk.data.length);
+          this.#area.noteRestored(event.file, chunk.chunkOffsetWrite, chunk.data.length, event.position);
           return undefined;
         }
         await this.#add(event.file, chunk.chunkOffsetWrite, { data: chunk.data, chunkI: chunk.chunkI, position: event.position });
         return undefined;
       }
       case 'duplicate': {
+        // Staging knows only spilled files: a duplicate of a chunk still in memory waits here, or
+        // a file spilled later would never release it and would pin its partition.
+        const held = this.#held.get(fileId(event.file));
+        if (held && !held.spilled) {
+          held.duplicates.push({ offset: event.chunkOffset, position: event.position });
+          return undefined;
+        }
         const now = this.#area.noteDuplicate(event.file, event.chunkOffset, event.position);
         return now.length > 0 ? { kind: 'settle', positions: now, outcome: 'staged' } : undefined;
       }
@@ -132,7 +146,7 @@ export class MemoryBuffer extends Transform {
     const id = fileId(ref);
     let held = this.#held.get(id);
     if (!held) {
-      held = { ref, chunks: new Map(), bytes: 0, openedAt: Date.now(), spilled: false };
+      held = { ref, chunks: new Map(), bytes: 0, openedAt: Date.now(), spilled: false, duplicates: [] };
       this.#held.set(id, held);
     }
     return held;
@@ -168,8 +182,10 @@ export class MemoryBuffer extends Transform {
   async #spill(held: HeldFile): Promise<void> {
     for (const offset of [...held.chunks.keys()].sort((a, b) => a - b)) {
       const c = held.chunks.get(offset)!;
-      await this.#area.write(held.ref, offset, c.data, c.chunkI, c.position);
+      await this.#area.write(held.ref, offset, c.data, c.chunkI, c.position, held.openedAt);
     }
+    for (const d of held.duplicates) this.#area.noteDuplicate(held.ref, d.offset, d.position);
+    held.duplicates = [];
     this.#budget.release(held.bytes);
     held.chunks.clear();
     held.bytes = 0;

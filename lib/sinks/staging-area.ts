@@ -26,6 +26,8 @@ interface Entry {
   /** Duplicate records of chunks not yet durable: settled with the next checkpoint. */
   waiting: RecordPosition[];
   durable: Set<number>;
+  /** Lowest record offset, per partition, of this file's chunks the journal made durable (their records were released). */
+  journaledFrom: Map<number, bigint>;
 }
 
 export interface StagingAreaOptions {
@@ -58,18 +60,38 @@ export class StagingArea {
     return this.#entry(ref).staged;
   }
 
-  async write(ref: FileRef, offset: number, data: Buffer, chunkI: number, position: RecordPosition): Promise<void> {
+  /**
+   * `since`: when the file was first seen, if it was held elsewhere before it came here (the
+   * memory buffer spilling a partial file): its `stageAfterMs` counts from then, not again.
+   */
+  async write(ref: FileRef, offset: number, data: Buffer, chunkI: number, position: RecordPosition, since?: number): Promise<void> {
     const entry = this.#entry(ref);
+    if (since !== undefined && since < entry.openedAt) entry.openedAt = since;
     await entry.staged.write(offset, data);
     crashPoint('after-staging-write');
     if (this.#o.journal) entry.unjournaled.push({ offset, length: data.length, chunkI, position });
   }
 
   /** A chunk restored from the journal: already in the staging file and durable. */
-  noteRestored(ref: FileRef, offset: number, length: number): void {
+  noteRestored(ref: FileRef, offset: number, length: number, position?: RecordPosition): void {
     const entry = this.#entry(ref);
     entry.staged.noteExisting(offset, length);
     entry.durable.add(offset);
+    if (position) lowest(entry.journaledFrom, position);
+  }
+
+  /**
+   * Per partition, the lowest record offset whose chunk is held here, durable, for a file still
+   * partial: the group committed past it, so a member that takes the partition over without
+   * this staging directory must read again from there (run-consumer puts it in the commit's
+   * metadata; lib/consumer/staged-elsewhere.ts).
+   */
+  stagedFrom(): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    for (const e of this.#entries.values()) {
+      for (const [partition, offset] of e.journaledFrom) if ((out.get(partition) ?? offset + 1n) > offset) out.set(partition, offset);
+    }
+    return out;
   }
 
   /**
@@ -114,6 +136,7 @@ export class StagingArea {
     for (const { e, chunks, waiting } of batches) {
       for (const c of chunks) {
         e.durable.add(c.offset);
+        lowest(e.journaledFrom, c.position);
         positions.push(c.position);
       }
       positions.push(...waiting);
@@ -140,11 +163,18 @@ export class StagingArea {
         unjournaled: [],
         waiting: [],
         durable: new Set(),
+        journaledFrom: new Map(),
       };
       this.#entries.set(name, entry);
     }
     return entry;
   }
+}
+
+function lowest(byPartition: Map<number, bigint>, position: RecordPosition): void {
+  const offset = BigInt(position.offset);
+  const known = byPartition.get(position.partition);
+  if (known === undefined || offset < known) byPartition.set(position.partition, offset);
 }
 
 export function nameOf(ref: FileRef): string {
