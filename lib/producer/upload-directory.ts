@@ -7,8 +7,9 @@
  *
  * The upload registry under `<root>/LOGS/` remembers what the broker acknowledged, so a restart
  * resends only what was not. A file that cannot be read or vanished is logged with its code and
- * the others keep going. `idle()` tells a caller (`--until_idle`) when everything found has been
- * acknowledged and nothing changed for a while.
+ * the others keep going. An upload the broker failed (kafkajs out of retries: an outage) is not
+ * given up: the file is queued again by the next scans. `idle()` tells a caller (`--until_idle`)
+ * when everything found has been acknowledged and nothing changed for a while.
  */
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -197,8 +198,16 @@ export class DirectoryUploader {
       this.#stats.recent = [relPath, ...this.#stats.recent].slice(0, 10);
       log.info({ bytes: result.size, chunks: result.nChunks, generations: result.generations, ...(resumed > 0 && { resumedAfterChunks: resumed }) }, 'uploaded');
     } catch (err) {
+      const code = errorCodeOf(err);
+      if (code === 'ERR_PRODUCE_FAILED' || code === 'ERR_KAFKA') {
+        // The broker failed, not the file (kafkajs gave up retrying, e.g. a broker restart that
+        // took longer): left unsettled, so the next scans queue it again once it is quiet, and
+        // chunks the broker acknowledged are not sent twice.
+        log.warn({ code, err }, `upload interrupted, will retry: ${(err as Error)?.message ?? String(err)}`);
+        return;
+      }
       this.#settled.set(relPath, snapshot); // retried when the file changes again
-      if (errorCodeOf(err) === 'ERR_FILE_VANISHED') {
+      if (code === 'ERR_FILE_VANISHED') {
         log.warn({ code: 'ERR_FILE_VANISHED' }, 'file vanished before it was sent; skipped');
         return;
       }

@@ -60,7 +60,11 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
         if (skip?.has(chunk.chunkI)) continue;
         const { acked } = await producer.send(chunkKey(chunk), encodeChunk(chunk, { legacy: options.legacy === true }));
         const chunkI = chunk.chunkI;
-        acks.push(options.onAcked ? acked.then(() => options.onAcked!(chunkI)) : acked);
+        const done = options.onAcked ? acked.then(() => options.onAcked!(chunkI)) : acked;
+        // Awaited with the others below; until then a failed batch must not be an unhandled
+        // rejection (that ends the process): the loop is still reading and sending chunks.
+        done.catch(() => undefined);
+        acks.push(done);
         options.onChunk?.(chunk.data.length);
       }
       await Promise.all(acks);
