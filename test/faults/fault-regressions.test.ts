@@ -51,7 +51,9 @@ test('scenario 9: memory mode releases duplicates of a chunk held in memory once
   const stagingDir = join(await tempDir(t), 'staging');
   const journal = await StagingJournal.open(stagingDir, 'files', 'g');
   t.after(() => journal.close());
-  const stageAfterMs = 1000;
+  // 2 s with the sink's 1 s checkpoint tick: the fix releases by ~3 s, the old behaviour (a
+  // second stageAfterMs after the spill) not before ~4 s, so a busy machine has room both ways.
+  const stageAfterMs = 2000;
   const buffer = new MemoryBuffer({ logger: silent, stagingDir, journal, stageAfterMs });
   const assembler = new ChunkAssembler({ logger: silent });
   assembler.pipe(buffer);
@@ -68,7 +70,7 @@ test('scenario 9: memory mode releases duplicates of a chunk held in memory once
   });
   assembler.write(log.item(chunks[0]!)); // offset 0
   assembler.write(log.item(chunks[0]!)); // offset 1: the same chunk again, held in memory
-  for (let waited = 0; staged.length < 2 && waited < 5000; waited += 50) await tick(50);
+  for (let waited = 0; staged.length < 2 && waited < 8000; waited += 50) await tick(50);
   assert.deepEqual(staged.sort(), ['0', '1'], 'both records released: the chunk and its duplicate');
   assert.ok(stagedAt < 2 * stageAfterMs - 100, `released after ${stagedAt} ms (a spilled file used to wait stageAfterMs again)`);
   assembler.destroy();
