@@ -90,12 +90,15 @@ export const groupMemberKills: Scenario = {
       const finalB = runConsumer({ ...argsB, untilIdle: 8 }, { RECORD_FILE: record }, box.harnessFile('program-b.log'));
       runs.push(finalA, finalB);
       const [ea, eb] = await Promise.all([finalA.exited, finalB.exited]);
+      ctx.log(`  a. final runs: A exit ${ea.code} after ${Math.round(ea.ms / 1000)} s, B exit ${eb.code} after ${Math.round(eb.ms / 1000)} s`);
       const expected = expectedHashes(files);
       const outputs = [{ dir: outA, topic, group, disk: true }, { dir: outB, topic, group, disk: true }];
       const lines = await readRecordFile(record);
       const m = await measure(lines, { processed: expected }, outputs);
       const byA = lines.filter((l) => runs.some((r, k) => k > 0 && r !== finalB && r.pid === l.pid)).length;
+      const handoverStarted = Date.now();
       const handover = await partialFileHandover(rng, box, kafka, config, String(ctx.seed));
+      ctx.log(`  b. hand-over case took ${Math.round((Date.now() - handoverStarted) / 1000)} s`);
       const outside = await box.outsideReport();
       const total = {
         ...m,
