@@ -3,25 +3,31 @@
  * `sha512` digests one buffer, `sha512Async` off the main thread; incremental hashing uses
  * node:crypto directly.
  */
-import { createHash, webcrypto, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { OffThreadSha512, sha512OnWorker } from './off-thread-sha512.js';
 
 export const HASH_BYTES = 64;
 
-/** Below this size a trip to the thread pool costs more than hashing inline. */
+/** Below this size a trip to a worker thread costs more than hashing inline. */
 export const OFF_THREAD_MIN_BYTES = 64 * 1024;
 
 export function sha512(data: Uint8Array): Buffer {
   return createHash('sha512').update(data).digest();
 }
 
+/** Inputs up to this size go to the worker in one piece; bigger ones (whole files) in pieces this big. */
+const ONE_PIECE_MAX_BYTES = 1024 * 1024;
+
 /**
- * SHA-512 on the libuv thread pool (WebCrypto's digest), so the main thread goes on decoding and
- * writing while chunks are verified; small inputs are hashed inline. The bytes must not change
- * until the promise settles.
+ * SHA-512 on a worker thread (off-thread-sha512.ts), so the main thread goes on decoding and
+ * writing while chunks are verified; small inputs are hashed inline.
  */
 export async function sha512Async(data: Uint8Array): Promise<Buffer> {
   if (data.length < OFF_THREAD_MIN_BYTES) return sha512(data);
-  return Buffer.from(await webcrypto.subtle.digest('SHA-512', data));
+  if (data.length <= ONE_PIECE_MAX_BYTES) return sha512OnWorker(data);
+  const hash = new OffThreadSha512();
+  for (let at = 0; at < data.length; at += ONE_PIECE_MAX_BYTES) await hash.update(data.subarray(at, at + ONE_PIECE_MAX_BYTES));
+  return hash.digest();
 }
 
 export function newFileHash(): Hash {

@@ -1,17 +1,20 @@
 /**
- * OffThreadSha512: an incremental SHA-512 (a file's `file_hash`) whose work runs on one shared
- * worker thread, so the consumer's main thread goes on fetching, decoding and writing while a
- * big file is hashed. Updates are ordered per hash (one MessagePort is FIFO).
+ * SHA-512 on worker threads, so the consumer's main thread goes on fetching, decoding and writing
+ * while chunks are verified and files are hashed. Two workers: one keeps the incremental hashes of
+ * files being rebuilt (`OffThreadSha512`), one digests single chunks (`sha512OnWorker`), so the
+ * two passes every byte needs run beside each other and beside the main thread.
  *
- * In: `update(bytes)` (copied once into a transferable buffer; the caller may reuse its bytes
- * once the returned promise resolved), then `digest()`. Out: the 64-byte digest. Backpressure: bytes sent to the worker and not
- * yet hashed are bounded (`MAX_BYTES_IN_FLIGHT`, shared by every hash); `update` waits while the
- * bound is reached, which is what keeps memory flat when the worker is slower than the stream.
- * Lifetime: the worker starts with the first hash, never keeps the process alive by itself
- * (unref'd while nothing awaits it), and `dispose()` forgets a hash that will not be digested.
- * Errors: if the worker dies, pending and later calls of its hashes reject with ERR_HASH_WORKER
- * (the stream that used them fails; nothing was committed past them); a new hash starts a new
- * worker.
+ * In: bytes, copied once into a pooled, transferred buffer (the caller may reuse its bytes as soon
+ * as the call returned or its promise resolved; a view is never cloned with the whole buffer behind
+ * it, e.g. a fetch's decompressed batch). Buffers come back from the worker and are filled again:
+ * no garbage and no fresh pages on either side of the port. Out: 64-byte digests.
+ * Backpressure: bytes sent to a worker and not yet hashed are bounded (`MAX_BYTES_IN_FLIGHT` per
+ * worker); a call waits while the bound is reached, which keeps memory flat when a worker is
+ * slower than the stream. Updates of one hash are ordered (one MessagePort is FIFO).
+ * Lifetime: a worker starts with its first use and keeps the process alive only while a digest is
+ * awaited; `dispose()` forgets a hash that will not be digested.
+ * Errors: if a worker dies, pending and later calls on it reject with ERR_HASH_WORKER (the stream
+ * that used them fails; nothing was committed past them); the next use starts a new worker.
  */
 import { Worker } from 'node:worker_threads';
 import { DataFileStreamError } from '../errors.js';
@@ -24,13 +27,16 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const hashes = new Map();
+const giveBack = (data, extra) => parentPort.postMessage({ op: 'ack', bytes: data.byteLength, buffer: data.buffer, ...extra }, [data.buffer]);
 parentPort.on('message', (m) => {
   if (m.op === 'update') {
     let h = hashes.get(m.id);
     if (!h) hashes.set(m.id, (h = createHash('sha512')));
     h.update(m.data);
-    // The buffer goes back to be filled again: no garbage on either side of the port.
-    parentPort.postMessage({ op: 'ack', bytes: m.data.byteLength, buffer: m.data.buffer }, [m.data.buffer]);
+    giveBack(m.data);
+  } else if (m.op === 'once') {
+    const digest = createHash('sha512').update(m.data).digest();
+    giveBack(m.data, { id: m.id, digest });
   } else if (m.op === 'digest') {
     const h = hashes.get(m.id) || createHash('sha512');
     hashes.delete(m.id);
@@ -42,102 +48,131 @@ parentPort.on('message', (m) => {
 });
 `;
 
-interface Shared {
-  worker: Worker;
-  inFlight: number;
-  /** Buffers back from the worker, by capacity (a power of two), for the next copies. */
-  free: Map<number, ArrayBuffer[]>;
-  pooledBytes: number;
-  waiters: Array<() => void>;
-  digests: Map<number, { resolve: (digest: Buffer) => void; reject: (err: Error) => void }>;
-  failed?: Error;
-}
-
-let shared: Shared | undefined;
-let nextId = 1;
+type Reply = { op: 'ack'; bytes: number; buffer: ArrayBuffer; id?: number; digest?: Uint8Array } | { op: 'digest'; id: number; digest: Uint8Array };
 
 function workerFailed(cause: unknown): Error {
   return new DataFileStreamError('ERR_HASH_WORKER', `the SHA-512 worker thread failed: ${(cause as Error)?.message ?? String(cause)}`, {}, cause);
 }
 
-function pool(): Shared {
-  if (shared && !shared.failed) return shared;
-  const worker = new Worker(WORKER_SOURCE, { eval: true });
-  const s: Shared = { worker, inFlight: 0, free: new Map(), pooledBytes: 0, waiters: [], digests: new Map() };
-  const settleWaiters = (): void => {
-    while (s.waiters.length > 0 && (s.inFlight < MAX_BYTES_IN_FLIGHT || s.failed)) s.waiters.shift()!();
-  };
-  worker.on('message', (m: { op: 'ack'; bytes: number; buffer: ArrayBuffer } | { op: 'digest'; id: number; digest: Uint8Array }) => {
-    if (m.op === 'ack') {
-      s.inFlight -= m.bytes;
-      if (s.pooledBytes + m.buffer.byteLength <= MAX_BYTES_IN_FLIGHT) {
-        const list = s.free.get(m.buffer.byteLength) ?? [];
-        list.push(m.buffer);
-        s.free.set(m.buffer.byteLength, list);
-        s.pooledBytes += m.buffer.byteLength;
-      }
-      settleWaiters();
-      return;
-    }
-    const pending = s.digests.get(m.id);
-    s.digests.delete(m.id);
-    if (s.digests.size === 0) worker.unref();
-    pending?.resolve(Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
-  });
-  const fail = (err: unknown): void => {
-    if (s.failed) return;
-    s.failed = workerFailed(err);
-    for (const p of s.digests.values()) p.reject(s.failed);
-    s.digests.clear();
-    settleWaiters();
-  };
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
-  // After the listeners: adding a 'message' listener to a Worker refs its port again, so an
-  // earlier unref() was undone and a process that hashed without digesting (a pipeline that
-  // failed mid-file) never exited.
-  worker.unref();
-  shared = s;
-  return s;
-}
+/** One worker thread, its pool of transfer buffers and the digests awaited from it. */
+class HashWorker {
+  readonly #worker: Worker;
+  #inFlight = 0;
+  /** Buffers back from the worker, by capacity (a power of two), for the next copies. */
+  readonly #free = new Map<number, ArrayBuffer[]>();
+  #pooledBytes = 0;
+  readonly #waiters: Array<() => void> = [];
+  readonly #digests = new Map<number, { resolve: (digest: Buffer) => void; reject: (err: Error) => void }>();
+  failed: Error | undefined;
 
-export class OffThreadSha512 {
-  readonly #id = nextId++;
-  readonly #pool = pool();
-  #done = false;
+  constructor() {
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.#worker.on('message', (m: Reply) => this.#onReply(m));
+    const fail = (err: unknown): void => {
+      if (this.failed) return;
+      this.failed = workerFailed(err);
+      for (const p of this.#digests.values()) p.reject(this.failed);
+      this.#digests.clear();
+      this.#settleWaiters();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener to a Worker refs its port again, so an
+    // earlier unref() was undone and a process that hashed without digesting (a pipeline that
+    // failed mid-file) never exited.
+    this.#worker.unref();
+  }
 
-  /** Queues `data` for hashing; resolves once it may be followed by more (bytes in flight bounded). */
-  async update(data: Uint8Array): Promise<void> {
-    const s = this.#pool;
-    while (s.inFlight >= MAX_BYTES_IN_FLIGHT && !s.failed) await new Promise<void>((resolve) => s.waiters.push(resolve));
-    if (s.failed) throw s.failed;
-    // Copied into a buffer of our own that is transferred, not cloned (cloning a view would copy
-    // the whole buffer behind it, e.g. a fetch's decompressed batch).
+  /** Copies `data` into a pooled buffer and posts it; resolves once the bytes in flight allow. */
+  async post(op: 'update' | 'once', id: number, data: Uint8Array): Promise<void> {
+    while (this.#inFlight >= MAX_BYTES_IN_FLIGHT && !this.failed) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    if (this.failed) throw this.failed;
     const capacity = Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(Math.max(1, data.byteLength))));
-    const reused = s.free.get(capacity)?.pop();
-    if (reused) s.pooledBytes -= capacity;
+    const reused = this.#free.get(capacity)?.pop();
+    if (reused) this.#pooledBytes -= capacity;
     const buffer = reused ?? new ArrayBuffer(capacity);
     const copy = new Uint8Array(buffer, 0, data.byteLength);
     copy.set(data);
-    s.inFlight += copy.byteLength;
-    s.worker.postMessage({ op: 'update', id: this.#id, data: copy }, [buffer]);
+    this.#inFlight += copy.byteLength;
+    this.#worker.postMessage({ op, id, data: copy }, [buffer]);
   }
 
-  async digest(): Promise<Buffer> {
-    const s = this.#pool;
-    if (s.failed) throw s.failed;
-    this.#done = true;
+  /** A promise for the digest the worker will send for `id`; keeps the process alive until then. */
+  awaitDigest(id: number): Promise<Buffer> {
+    if (this.failed) return Promise.reject(this.failed);
     return new Promise<Buffer>((resolve, reject) => {
-      s.digests.set(this.#id, { resolve, reject });
-      s.worker.ref(); // something awaits the worker now
-      s.worker.postMessage({ op: 'digest', id: this.#id });
+      this.#digests.set(id, { resolve, reject });
+      this.#worker.ref();
     });
+  }
+
+  send(message: { op: 'digest' | 'drop'; id: number }): void {
+    if (!this.failed) this.#worker.postMessage(message);
+  }
+
+  #onReply(m: Reply): void {
+    if (m.op === 'ack') {
+      this.#inFlight -= m.bytes;
+      if (this.#pooledBytes + m.buffer.byteLength <= MAX_BYTES_IN_FLIGHT) {
+        const list = this.#free.get(m.buffer.byteLength) ?? [];
+        list.push(m.buffer);
+        this.#free.set(m.buffer.byteLength, list);
+        this.#pooledBytes += m.buffer.byteLength;
+      }
+      this.#settleWaiters();
+    }
+    if (m.id === undefined || m.digest === undefined) return;
+    const pending = this.#digests.get(m.id);
+    this.#digests.delete(m.id);
+    if (this.#digests.size === 0) this.#worker.unref();
+    pending?.resolve(Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
+  }
+
+  #settleWaiters(): void {
+    while (this.#waiters.length > 0 && (this.#inFlight < MAX_BYTES_IN_FLIGHT || this.failed)) this.#waiters.shift()!();
+  }
+}
+
+const workers: { files?: HashWorker; chunks?: HashWorker } = {};
+let nextId = 1;
+
+function worker(role: 'files' | 'chunks'): HashWorker {
+  const current = workers[role];
+  if (current && !current.failed) return current;
+  return (workers[role] = new HashWorker());
+}
+
+/** SHA-512 of `data` on the chunk worker; `data` may be reused once this returned its promise. */
+export async function sha512OnWorker(data: Uint8Array): Promise<Buffer> {
+  const w = worker('chunks');
+  const id = nextId++;
+  await w.post('once', id, data);
+  // Registered before the reply can arrive: replies are message events, this is a microtask.
+  return w.awaitDigest(id);
+}
+
+/** An incremental SHA-512 (a file's `file_hash`) kept on the file worker. */
+export class OffThreadSha512 {
+  readonly #id = nextId++;
+  readonly #worker = worker('files');
+  #done = false;
+
+  /** Queues `data` for hashing; resolves once it may be followed by more (bytes in flight bounded). */
+  update(data: Uint8Array): Promise<void> {
+    return this.#worker.post('update', this.#id, data);
+  }
+
+  digest(): Promise<Buffer> {
+    this.#done = true;
+    const digest = this.#worker.awaitDigest(this.#id);
+    this.#worker.send({ op: 'digest', id: this.#id });
+    return digest;
   }
 
   /** Forgets this hash (it will not be digested). Idempotent. */
   dispose(): void {
     if (this.#done) return;
     this.#done = true;
-    if (!this.#pool.failed) this.#pool.worker.postMessage({ op: 'drop', id: this.#id });
+    this.#worker.send({ op: 'drop', id: this.#id });
   }
 }

@@ -2,17 +2,21 @@
  * MemoryBuffer: holds each file's chunks in memory (memory mode) under a byte budget.
  *
  * In: AssemblyEvents. Out: a ready file whose `bytestring` is in memory, or a Settlement.
- * Chunk payloads are copied out of the Kafka fetch buffers (holding a slice would pin the whole
- * fetch response). The budget covers partial files and finished files until processing released
- * them. When a chunk does not fit, the largest partial file is spilled to disk staging and goes
- * on there, so a file larger than the budget, or many big files at once, neither deadlock the
- * pipeline nor grow memory without bound. With a journal, a partial file that stays incomplete
+ * Each file gets one buffer with its first chunk, sized from it (`n_total_chunks` x its length,
+ * or exactly when it is the last chunk), and every chunk is copied straight to its offset there:
+ * one copy out of the Kafka fetch buffers (holding a slice would pin the whole fetch response),
+ * no per-chunk allocations, and the finished file is that buffer, not a second one. The budget
+ * covers these buffers, from the first chunk until processing released the file. A file whose
+ * buffer would not fit goes to disk staging instead: the largest partial file is spilled first,
+ * and a file bigger than the whole budget (or whose chunks outgrow their buffer) is staged from
+ * its first chunk on, so big files, or many at once, neither deadlock the pipeline nor grow
+ * memory without bound. With a journal, a partial file that stays incomplete
  * for `stageAfterMs` is spilled too, so its records can be released and committed.
  * A spilled file is handed to processing by path (its `bytestring` is read lazily) and its
  * staging file is removed after processing.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { createHash } from 'node:crypto';
+import { sha512Async } from '../codec/chunk-hash.js';
 import type { Logger } from 'pino';
 import { ByteBudget } from '../flow/byte-budget.js';
 import { DownloadDataFile } from '../process/download-data-file.js';
@@ -34,14 +38,20 @@ export interface MemoryBufferOptions {
 }
 
 interface HeldChunk {
-  data: Buffer;
+  length: number;
   chunkI: number;
   position: RecordPosition;
 }
 
 interface HeldFile {
   ref: FileRef;
+  /** The file's bytes, chunks at their offsets (gaps read as zeros); allocated with the first chunk. */
+  data: Buffer | undefined;
+  /** Chunks placed in `data`, by offset. */
   chunks: Map<number, HeldChunk>;
+  /** One past the last byte placed. */
+  end: number;
+  /** Budget held: the capacity of `data` (its size once finished). */
   bytes: number;
   openedAt: number;
   spilled: boolean;
@@ -116,7 +126,7 @@ export class MemoryBuffer extends Transform {
           this.#area.noteRestored(event.file, chunk.chunkOffsetWrite, chunk.data.length, event.position);
           return undefined;
         }
-        await this.#add(event.file, chunk.chunkOffsetWrite, { data: chunk.data, chunkI: chunk.chunkI, position: event.position });
+        await this.#add(event.file, chunk.chunkOffsetWrite, chunk.data, { length: chunk.data.length, chunkI: chunk.chunkI, position: event.position }, chunk.nTotalChunks);
         return undefined;
       }
       case 'duplicate': {
@@ -146,31 +156,39 @@ export class MemoryBuffer extends Transform {
     const id = fileId(ref);
     let held = this.#held.get(id);
     if (!held) {
-      held = { ref, chunks: new Map(), bytes: 0, openedAt: Date.now(), spilled: false, duplicates: [] };
+      held = { ref, data: undefined, chunks: new Map(), end: 0, bytes: 0, openedAt: Date.now(), spilled: false, duplicates: [] };
       this.#held.set(id, held);
     }
     return held;
   }
 
-  async #add(ref: FileRef, offset: number, chunk: HeldChunk): Promise<void> {
+  async #add(ref: FileRef, offset: number, data: Buffer, chunk: HeldChunk, nTotalChunks: number): Promise<void> {
     const held = this.#heldFile(ref);
+    if (!held.spilled && !held.data && !(await this.#allocate(held, capacityFor(offset, chunk.length, chunk.chunkI, nTotalChunks)))) await this.#spill(held);
+    if (!held.spilled && offset + chunk.length > held.data!.length) await this.#spill(held); // chunks bigger than the first one
     if (held.spilled) {
-      await this.#area.write(ref, offset, chunk.data, chunk.chunkI, chunk.position);
+      await this.#area.write(ref, offset, data, chunk.chunkI, chunk.position);
       return;
     }
-    while (!this.#budget.tryAcquire(chunk.data.length)) {
-      // With no partial file left to spill (finished files hold the budget), this file goes to
-      // staging itself: a chunk kept in memory without acquiring it would later be released
-      // from the budget all the same, and the count would drift below what is really held.
-      const victim = this.#largestPartial() ?? held;
+    data.copy(held.data!, offset);
+    held.chunks.set(offset, chunk);
+    held.end = Math.max(held.end, offset + chunk.length);
+  }
+
+  /**
+   * Gives `held` its buffer when `capacity` fits the budget, spilling the largest partial files
+   * to make room; false when it cannot fit (bigger than the budget, or finished files hold it).
+   */
+  async #allocate(held: HeldFile, capacity: number): Promise<boolean> {
+    if (capacity > this.#budget.limit) return false;
+    while (!this.#budget.tryAcquire(capacity)) {
+      const victim = this.#largestPartial();
+      if (!victim) return false;
       await this.#spill(victim);
-      if (victim === held) {
-        await this.#area.write(ref, offset, chunk.data, chunk.chunkI, chunk.position);
-        return;
-      }
     }
-    held.chunks.set(offset, { ...chunk, data: Buffer.from(chunk.data) });
-    held.bytes += chunk.data.length;
+    held.data = Buffer.alloc(capacity);
+    held.bytes = capacity;
+    return true;
   }
 
   #largestPartial(): HeldFile | undefined {
@@ -182,12 +200,13 @@ export class MemoryBuffer extends Transform {
   async #spill(held: HeldFile): Promise<void> {
     for (const offset of [...held.chunks.keys()].sort((a, b) => a - b)) {
       const c = held.chunks.get(offset)!;
-      await this.#area.write(held.ref, offset, c.data, c.chunkI, c.position, held.openedAt);
+      await this.#area.write(held.ref, offset, held.data!.subarray(offset, offset + c.length), c.chunkI, c.position, held.openedAt);
     }
     for (const d of held.duplicates) this.#area.noteDuplicate(held.ref, d.offset, d.position);
     held.duplicates = [];
     this.#budget.release(held.bytes);
     held.chunks.clear();
+    held.data = undefined;
     held.bytes = 0;
     held.spilled = true;
     this.#spills++;
@@ -207,14 +226,13 @@ export class MemoryBuffer extends Transform {
       this.#area.release(ref);
       await staged.close();
     } else {
-      const offsets = [...held.chunks.keys()].sort((a, b) => a - b);
-      const last = offsets.at(-1);
-      size = last === undefined ? 0 : last + held.chunks.get(last)!.data.length;
       // Placed at their offsets, as the disk sink and a spilled file do, and hashed as handed
       // over: a gap between chunks reads as zeros, never shifts the bytes after it.
-      data = Buffer.alloc(size);
-      for (const offset of offsets) held.chunks.get(offset)!.data.copy(data, offset);
-      hash = createHash('sha512').update(data).digest();
+      size = held.end;
+      data = (held.data ?? Buffer.alloc(0)).subarray(0, size);
+      this.#budget.release(held.bytes - size); // the buffer's slack past the last chunk
+      held.bytes = size;
+      hash = await sha512Async(data);
       held.chunks.clear();
     }
     const release = (): void => {
@@ -250,4 +268,12 @@ export class MemoryBuffer extends Transform {
     this.#held.clear();
     this.#area.closeAll().then(() => callback(err), () => callback(err));
   }
+}
+
+/**
+ * Buffer size for a file from its first chunk: exact when that is the last chunk, otherwise
+ * `n_total_chunks` chunks of its length (OpenMSIStream cuts every chunk but the last to one size).
+ */
+function capacityFor(offset: number, length: number, chunkI: number, nTotalChunks: number): number {
+  return chunkI === nTotalChunks ? offset + length : Math.max(offset + length, nTotalChunks * length);
 }

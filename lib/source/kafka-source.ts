@@ -4,20 +4,23 @@
  * In: a connected kafkajs Consumer (the caller owns connect/disconnect, because the committer
  * still needs it after this stream ended). Out: `{ kind: 'chunk', record }` for a valid chunk,
  * `{ kind: 'bad', position, error }` for a value that is not one (never an 'error' event: bad
- * input must not stop the stream). Chunk hashes of a batch are verified on the thread pool
- * (sha512Async) while the batch's earlier records are pushed.
+ * input must not stop the stream). Chunk hashes are verified on a worker thread (sha512Async).
  *
- * Backpressure: records are pushed from inside kafkajs's `eachBatch`. When `push()` returns
- * false, the batch handler waits for `_read()` before pushing more; while it waits kafkajs fetches
- * nothing for this consumer, which is exactly the pause we want, and the handler keeps calling
- * `heartbeat()` so a slow pipeline never gets the member thrown out of its group.
+ * Flow: kafkajs fetches, then hands the batch to `eachBatch`, and only fetches again once that
+ * returned. So a batch's records are decoded, their hashes started, and queued in order, and the
+ * handler returns at once: the next fetch travels while this batch's hashes are computed and its
+ * records are pushed (each as soon as it and every record before it are verified).
+ * Backpressure: when the records queued and buffered here reach `highWaterMark`, the handler
+ * waits for room before taking more; while it waits kafkajs fetches nothing for this consumer,
+ * which is exactly the pause we want, and the handler keeps calling `heartbeat()` so a slow
+ * pipeline never gets the member thrown out of its group.
  *
  * Offsets: auto-commit is off. Each pushed record is `resolveOffset`-ed (that only moves the fetch
  * position) and `observe`d in the OffsetTracker; the OffsetCommitter commits a partition only up
  * to records whose files are finished.
  *
- * End: `stop()` stops fetching and ends the stream; records not pushed yet are neither observed
- * nor committed, so they are read again next time.
+ * End: `stop()` stops fetching, pushes what was queued, and ends the stream; records not taken
+ * from kafkajs are neither observed nor committed, so they are read again next time.
  */
 import { Readable } from 'node:stream';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
@@ -53,6 +56,9 @@ export class KafkaSource extends Readable {
   #lastRecordAt = Date.now();
   #next = new Map<number, bigint>();
   #batchInFlight: Promise<void> = Promise.resolve();
+  /** The last queued record's push; each record is pushed after the one before it. */
+  #queueTail: Promise<void> = Promise.resolve();
+  #queued = 0;
 
   constructor(options: KafkaSourceOptions) {
     super({ objectMode: true, highWaterMark: options.highWaterMark ?? 64 });
@@ -118,6 +124,7 @@ export class KafkaSource extends Readable {
       this.#o.logger.debug({ err }, 'pause before stop failed');
     }
     await this.#batchInFlight;
+    await this.#queueTail;
     this.push(null);
   }
 
@@ -135,23 +142,32 @@ export class KafkaSource extends Readable {
 
   async #pushBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    // Decode the whole batch up front: its chunk hashes are then verified on the thread pool
-    // while earlier records are pushed, instead of one after another on this thread. The batch
-    // is in memory already, so this holds nothing more; records are still pushed in order.
-    const items = batch.messages.map((message) => this.#toItem(batch.topic, batch.partition, message));
-    for (const [i, message] of batch.messages.entries()) {
+    for (const message of batch.messages) {
       if (this.#stopping || this.destroyed || !isRunning() || isStale()) return;
-      const item = await items[i]!;
+      if (this.#queued + this.readableLength >= this.#o.highWaterMark) await this.#waitForReader(heartbeat);
       if (this.#stopping || this.destroyed || !isRunning() || isStale()) return;
+      this.#queue(this.#toItem(batch.topic, batch.partition, message));
       this.#observe(batch.topic, batch.partition, message.offset);
       resolveOffset(message.offset);
       this.#next.set(batch.partition, BigInt(message.offset) + 1n);
       this.#recordsRead++;
       this.#bytesRead += message.value?.length ?? 0;
       this.#lastRecordAt = Date.now();
-      if (!this.push(item)) await this.#waitForReader(heartbeat);
     }
     await heartbeat().catch(() => undefined);
+  }
+
+  /** Pushes `item` once it is ready and every item queued before it was pushed. */
+  #queue(item: SourceItem | Promise<SourceItem>): void {
+    this.#queued++;
+    this.#queueTail = this.#queueTail
+      .then(() => item)
+      .then((ready) => {
+        this.#queued--;
+        if (this.destroyed) return;
+        this.push(ready);
+        if (this.#queued + this.readableLength < this.#o.highWaterMark) this._read();
+      });
   }
 
   #toItem(topic: string, partition: number, message: KafkaMessage): SourceItem | Promise<SourceItem> {

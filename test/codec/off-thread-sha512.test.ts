@@ -35,3 +35,15 @@ test('more than the in-flight bound is accepted, with updates waiting instead of
   }
   assert.ok((await h.digest()).equals(whole.digest()));
 });
+
+test('one-shot digests on the chunk worker, and sha512Async of inputs small, medium and big (in pieces), equal node:crypto\'s', async () => {
+  const { sha512Async } = await import('../../lib/codec/chunk-hash.js');
+  const { sha512OnWorker } = await import('../../lib/codec/off-thread-sha512.js');
+  const inputs = [0, 1000, 65_536, 524_288, 1024 * 1024 + 1, 5 * 1024 * 1024 + 3].map((n) => randomBytes(n));
+  const viaWorker = await Promise.all(inputs.map((data) => sha512OnWorker(data)));
+  const viaAsync = await Promise.all(inputs.map((data) => sha512Async(data)));
+  inputs.forEach((data, i) => {
+    assert.ok(viaWorker[i]!.equals(sha512(data)), `sha512OnWorker, ${data.length} bytes`);
+    assert.ok(viaAsync[i]!.equals(sha512(data)), `sha512Async, ${data.length} bytes`);
+  });
+});

@@ -61,36 +61,61 @@ test('files are rebuilt byte for byte in memory, whatever the chunk order', asyn
   assert.deepEqual(await partFiles(stagingDir), []);
 });
 
-test('a budget smaller than one file: spills to staging, the file is still right, memory stays bounded', async (t) => {
-  const budget = 5000;
-  const chunkSize = 999;
-  const { buffer, stagingDir } = await setup(t, budget);
-  const big = await realFile('thermal'); // 22823 bytes, 23 chunks
-  const small = await realFile('tensileA1'); // 5760 bytes, 6 chunks
-  const sequences = [
-    shuffle(chunksOf(big, { subdir: 'big', filename: 'run.csv', chunkSize }), prng(4)),
-    chunksOf(small, { subdir: 'small', filename: 'A1.csv', chunkSize }),
-  ];
-  const events = await assemble(interleave(sequences, prng(8)));
-  let peak = 0;
-  const out = await drive<SinkEvent>(buffer, events, () => {
-    peak = Math.max(peak, buffer.bytesHeld);
-    assert.ok(buffer.bytesHeld <= budget + chunkSize, `bytesHeld ${buffer.bytesHeld} over budget + one chunk`);
+// 8000: the big file (23 chunks of 999 bytes) never fits and is staged from its first chunk on;
+// 25000: it fits alone, so it is spilled while partial when the small file's buffer needs room.
+for (const budget of [8000, 25000]) {
+  test(`a budget smaller than both files (${budget} bytes): spills to staging, the files are still right, memory stays bounded`, async (t) => {
+    const chunkSize = 999;
+    const { buffer, stagingDir } = await setup(t, budget);
+    const big = await realFile('thermal'); // 22823 bytes, 23 chunks
+    const small = await realFile('tensileA1'); // 5760 bytes, 6 chunks
+    const sequences = [
+      shuffle(chunksOf(big, { subdir: 'big', filename: 'run.csv', chunkSize }), prng(4)),
+      chunksOf(small, { subdir: 'small', filename: 'A1.csv', chunkSize }),
+    ];
+    const events = await assemble(interleave(sequences, prng(8)));
+    let peak = 0;
+    const out = await drive<SinkEvent>(buffer, events, () => {
+      peak = Math.max(peak, buffer.bytesHeld);
+      assert.ok(buffer.bytesHeld <= budget + chunkSize, `bytesHeld ${buffer.bytesHeld} over budget + one chunk`);
+    });
+    assert.ok(buffer.spills >= 1, 'something was spilled');
+    assert.ok(peak > 0);
+    const ready = out.filter((e): e is Ready => e.kind === 'file');
+    assert.equal(ready.length, 2);
+    const spilled = ready.filter((r) => !r.file.inMemory);
+    assert.ok(spilled.length >= 1, 'a spilled file is handed over by path');
+    if (budget < big.length) assert.deepEqual(spilled.map((r) => r.ref.relativePath), ['big/run.csv']);
+    for (const r of spilled) assert.ok(r.file.fullFilepath?.startsWith(stagingDir));
+    for (const [path, content] of [['big/run.csv', big], ['small/A1.csv', small]] as const) {
+      const file = ready.find((r) => r.ref.relativePath === path)!.file;
+      assert.ok(file.bytestring.equals(content), `${path}: bytestring (read from staging when spilled)`);
+      assert.ok((await file.read()).equals(content), path);
+    }
+    for (const r of ready) r.release();
+    await tick(20);
+    assert.equal(buffer.bytesHeld, 0);
+    assert.deepEqual(await partFiles(stagingDir), [], 'release() removes the spilled file');
   });
-  assert.ok(buffer.spills >= 1, 'something was spilled');
-  assert.ok(peak > 0);
+}
+
+test('chunks of uneven sizes: a chunk that outgrows the buffer sized from the first one moves the file to staging', async (t) => {
+  const { buffer, stagingDir } = await setup(t);
+  const content = await realFile('thermal');
+  // A producer with its own cutting: 3 chunks of 1000 bytes, then one with all the rest.
+  const even = chunksOf(content.subarray(0, 3000), { filename: 'uneven.csv', fileHash: sha512(content) });
+  const rest = chunksOf(content.subarray(3000), { filename: 'uneven.csv', fileHash: sha512(content), chunkSize: content.length })[0]!;
+  const chunks = [...even, { ...rest, chunkOffsetWrite: 3000 }].map((c, i, all) => ({ ...c, chunkI: i + 1, nTotalChunks: all.length }));
+  const out = await run<SinkEvent>(chunks.map((c) => new Log().item(c)), new ChunkAssembler({ logger: silent }), buffer);
   const ready = out.filter((e): e is Ready => e.kind === 'file');
-  assert.equal(ready.length, 2);
-  const bigFile = ready.find((r) => r.ref.relativePath === 'big/run.csv')!;
-  assert.equal(bigFile.file.inMemory, false, 'the spilled file is handed over by path');
-  assert.ok(bigFile.file.fullFilepath?.startsWith(stagingDir));
-  assert.ok(bigFile.file.bytestring.equals(big), 'bytestring reads the spilled file');
-  assert.ok((await bigFile.file.read()).equals(big));
-  assert.ok(ready.find((r) => r.ref.relativePath === 'small/A1.csv')!.file.bytestring.equals(small));
-  for (const r of ready) r.release();
+  assert.equal(ready.length, 1);
+  assert.equal(ready[0]!.file.inMemory, false, 'moved to staging');
+  assert.ok(ready[0]!.file.fullFilepath?.startsWith(stagingDir));
+  assert.ok(ready[0]!.file.bytestring.equals(content));
+  assert.equal(buffer.spills, 1);
+  ready[0]!.release();
   await tick(20);
   assert.equal(buffer.bytesHeld, 0);
-  assert.deepEqual(await partFiles(stagingDir), [], 'release() removes the spilled file');
 });
 
 test('finished files waiting for processing keep their bytes counted while new files arrive', async (t) => {
