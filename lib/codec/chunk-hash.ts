@@ -34,5 +34,25 @@ export function newFileHash(): Hash {
   return createHash('sha512');
 }
 
+/** An incremental SHA-512 kept inline or on a worker thread (the same calls either way). */
+export interface RunningHash {
+  update(data: Uint8Array): void | Promise<void>;
+  digest(): Buffer | Promise<Buffer>;
+  dispose(): void;
+}
+
+export function inlineHash(): RunningHash {
+  const hash = createHash('sha512');
+  return { update: (data) => void hash.update(data), digest: () => hash.digest(), dispose: () => undefined };
+}
+
+/**
+ * Inline below OFF_THREAD_MIN_BYTES (`bytes`: the piece or file size the caller expects), on the
+ * file worker or the chunk worker above.
+ */
+export function runningHashFor(bytes: number, role: 'files' | 'chunks' = 'files'): RunningHash {
+  return bytes >= OFF_THREAD_MIN_BYTES ? new OffThreadSha512(role) : inlineHash();
+}
+
 /** SHA-512 of no bytes: the file hash and chunk hash of an empty file. */
 export const EMPTY_SHA512: Buffer = sha512(Buffer.alloc(0));

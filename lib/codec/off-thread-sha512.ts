@@ -151,11 +151,18 @@ export async function sha512OnWorker(data: Uint8Array): Promise<Buffer> {
   return w.awaitDigest(id);
 }
 
-/** An incremental SHA-512 (a file's `file_hash`) kept on the file worker. */
+/**
+ * An incremental SHA-512, kept on the file worker (a file's `file_hash`), or on the chunk worker
+ * (`'chunks'`: an uploader hashes each chunk beside the whole file).
+ */
 export class OffThreadSha512 {
   readonly #id = nextId++;
-  readonly #worker = worker('files');
+  readonly #worker: HashWorker;
   #done = false;
+
+  constructor(role: 'files' | 'chunks' = 'files') {
+    this.#worker = worker(role);
+  }
 
   /** Queues `data` for hashing; resolves once it may be followed by more (bytes in flight bounded). */
   update(data: Uint8Array): Promise<void> {

@@ -15,6 +15,7 @@ import type { ConnectionOptions } from 'node:tls';
 import kafkajs, { type Kafka, type LogEntry, type RetryOptions, type SASLOptions, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
 import { registerCodecs } from './compression.js';
+import { useFastCrc32cInKafkajs } from './crc32c.js';
 
 const { Kafka: KafkaClass, logLevel: KafkaLogLevel } = kafkajs;
 
@@ -63,6 +64,7 @@ export function pinoLogCreator(logger: Logger): logCreator {
 
 export function createKafka(options: CreateKafkaOptions): Kafka {
   registerCodecs();
+  useFastCrc32cInKafkajs();
   const { logger } = options;
   return new KafkaClass({
     brokers: options.brokers,

@@ -3,15 +3,16 @@
  * each chunk (64 bytes kept per chunk, never the data); `readChunks` then yields the chunks one at
  * a time, re-read from disk and checked against the first pass, so a file that changes while it
  * is being sent is caught chunk by chunk (ERR_FILE_CHANGED) as well as by size/mtime.
+ * The hashing runs on worker threads (the file's and the chunks' beside each other,
+ * off-thread-sha512.ts): this thread reads, copies and sends.
  *
  * Memory: one chunk buffer per read; the caller's backpressure decides how many are alive.
  * An empty file is one empty chunk whose hashes are both SHA-512 of nothing (SPEC §3).
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { UploadError } from '../errors.js';
-import { sha512 } from '../codec/chunk-hash.js';
+import { runningHashFor, sha512Async } from '../codec/chunk-hash.js';
 import type { DataFileChunk } from '../types.js';
 
 export interface FileSnapshot {
@@ -51,37 +52,44 @@ export function sameSnapshot(a: FileSnapshot, b: FileSnapshot): boolean {
 /** First pass: SHA-512 of the file and of every chunk, streaming. */
 export async function digestFile(path: string, chunkSize: number): Promise<FileDigest> {
   const before = await snapshotFile(path);
-  const fileHash = createHash('sha512');
-  const chunkHashes: Buffer[] = [];
-  let chunkHash = createHash('sha512');
+  // Small files are hashed inline: a trip to a worker would cost more than the hashing.
+  const fileHash = runningHashFor(before.size, 'files');
+  const newChunkHash = () => runningHashFor(Math.min(chunkSize, before.size), 'chunks');
+  const chunkHashes: Array<Buffer | Promise<Buffer>> = [];
+  let chunkHash = newChunkHash();
   let inChunk = 0;
   let total = 0;
   try {
     for await (const piece of createReadStream(path, { highWaterMark: Math.min(chunkSize, 1 << 20) }) as AsyncIterable<Buffer>) {
-      fileHash.update(piece);
+      await fileHash.update(piece);
       total += piece.length;
       let at = 0;
       while (at < piece.length) {
         const take = Math.min(chunkSize - inChunk, piece.length - at);
-        chunkHash.update(piece.subarray(at, at + take));
+        await chunkHash.update(piece.subarray(at, at + take));
         inChunk += take;
         at += take;
         if (inChunk === chunkSize) {
           chunkHashes.push(chunkHash.digest());
-          chunkHash = createHash('sha512');
+          chunkHash = newChunkHash();
           inChunk = 0;
         }
       }
     }
   } catch (err) {
+    fileHash.dispose();
+    chunkHash.dispose();
+    await Promise.allSettled(chunkHashes);
     throw fileError(err, path);
   }
   if (inChunk > 0 || chunkHashes.length === 0) chunkHashes.push(chunkHash.digest());
+  else chunkHash.dispose();
+  const digests = await Promise.all([fileHash.digest(), ...chunkHashes]);
   const after = await snapshotFile(path);
   if (!sameSnapshot(before, after) || total !== after.size) {
     throw new UploadError('ERR_FILE_CHANGED', `${path} changed while it was being hashed`, { path });
   }
-  return { ...after, fileHash: fileHash.digest(), chunkHashes, chunkSize };
+  return { ...after, fileHash: digests[0]!, chunkHashes: digests.slice(1), chunkSize };
 }
 
 /** Second pass: every chunk, re-read and checked against the digest. */
@@ -104,7 +112,7 @@ export async function* readChunks(path: string, digest: FileDigest, identity: Ch
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      const chunkHash = sha512(data.subarray(0, filled));
+      const chunkHash = await sha512Async(data.subarray(0, filled));
       if (filled !== length || !chunkHash.equals(digest.chunkHashes[i]!)) {
         throw new UploadError('ERR_FILE_CHANGED', `${path} changed while it was being sent (chunk ${i + 1})`, { path });
       }

@@ -12,8 +12,7 @@
 import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { OFF_THREAD_MIN_BYTES } from '../codec/chunk-hash.js';
-import { OffThreadSha512 } from '../codec/off-thread-sha512.js';
+import { inlineHash, runningHashFor, type RunningHash } from '../codec/chunk-hash.js';
 import { dirname, join } from 'node:path';
 import { DataFileStreamError } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
@@ -21,23 +20,6 @@ import { assertNoSymlinkEscape, resolveInside } from '../paths/safe-path.js';
 
 export function stagingName(key: string, fileHashHex: string): string {
   return `${createHash('sha256').update(key).update('\0').update(fileHashHex).digest('hex').slice(0, 40)}.part`;
-}
-
-/** The file hash being kept while chunks arrive in order. */
-interface RunningHash {
-  update(data: Uint8Array): void | Promise<void>;
-  digest(): Buffer | Promise<Buffer>;
-  dispose(): void;
-}
-
-function inlineHash(): RunningHash {
-  const hash = createHash('sha512');
-  return { update: (data) => void hash.update(data), digest: () => hash.digest(), dispose: () => undefined };
-}
-
-/** Big chunks are hashed on the worker thread while this thread goes on; small ones inline. */
-function runningHashFor(chunkBytes: number): RunningHash {
-  return chunkBytes >= OFF_THREAD_MIN_BYTES ? new OffThreadSha512() : inlineHash();
 }
 
 export class StagedFile {
