@@ -19,7 +19,7 @@
 import { Worker } from 'node:worker_threads';
 import { DataFileStreamError } from '../errors.js';
 
-export const MAX_BYTES_IN_FLIGHT = 8 * 1024 * 1024;
+export const MAX_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
 const MIN_CAPACITY = 64 * 1024;
 
 // CommonJS run with `eval: true`: no file to resolve, so it works from dist/ and under tsx alike.

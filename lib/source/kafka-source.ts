@@ -38,7 +38,7 @@ export interface KafkaSourceOptions {
   /** Start from the earliest offset when the group has no committed offset (default true). */
   fromBeginning?: boolean;
   decode?: DecodeOptions;
-  /** Records buffered in this stream before backpressure (default 64). */
+  /** Records queued and buffered in this stream before backpressure (default 32). */
   highWaterMark?: number;
   /** How often to heartbeat while waiting for the pipeline (default 1000 ms). */
   heartbeatIntervalMs?: number;
@@ -61,8 +61,8 @@ export class KafkaSource extends Readable {
   #queued = 0;
 
   constructor(options: KafkaSourceOptions) {
-    super({ objectMode: true, highWaterMark: options.highWaterMark ?? 64 });
-    this.#o = { fromBeginning: true, highWaterMark: 64, heartbeatIntervalMs: 1000, ...options };
+    super({ objectMode: true, highWaterMark: options.highWaterMark ?? 32 });
+    this.#o = { fromBeginning: true, highWaterMark: 32, heartbeatIntervalMs: 1000, ...options };
   }
 
   get recordsRead(): number {
