@@ -11,8 +11,8 @@
  * Backpressure: bytes sent to a worker and not yet hashed are bounded (`MAX_BYTES_IN_FLIGHT` per
  * worker); a call waits while the bound is reached, which keeps memory flat when a worker is
  * slower than the stream. Updates of one hash are ordered (one MessagePort is FIFO).
- * Lifetime: a worker starts with its first use and keeps the process alive only while a digest is
- * awaited; `dispose()` forgets a hash that will not be digested.
+ * Lifetime: a worker starts with its first use and keeps the process alive only while something
+ * awaits it (a digest, or room for more bytes); `dispose()` forgets a hash that will not be digested.
  * Errors: if a worker dies, pending and later calls on it reject with ERR_HASH_WORKER (the stream
  * that used them fails; nothing was committed past them); the next use starts a new worker.
  */
@@ -85,7 +85,11 @@ class HashWorker {
 
   /** Copies `data` into a pooled buffer and posts it; resolves once the bytes in flight allow. */
   async post(op: 'update' | 'once', id: number, data: Uint8Array): Promise<void> {
-    while (this.#inFlight >= MAX_BYTES_IN_FLIGHT && !this.failed) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    while (this.#inFlight >= MAX_BYTES_IN_FLIGHT && !this.failed) {
+      const room = new Promise<void>((resolve) => this.#waiters.push(resolve));
+      this.#refWhileAwaited();
+      await room;
+    }
     if (this.failed) throw this.failed;
     const capacity = Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(Math.max(1, data.byteLength))));
     const reused = this.#free.get(capacity)?.pop();
@@ -102,7 +106,7 @@ class HashWorker {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<Buffer>((resolve, reject) => {
       this.#digests.set(id, { resolve, reject });
-      this.#worker.ref();
+      this.#refWhileAwaited();
     });
   }
 
@@ -124,12 +128,19 @@ class HashWorker {
     if (m.id === undefined || m.digest === undefined) return;
     const pending = this.#digests.get(m.id);
     this.#digests.delete(m.id);
-    if (this.#digests.size === 0) this.#worker.unref();
+    this.#refWhileAwaited();
     pending?.resolve(Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
   }
 
   #settleWaiters(): void {
     while (this.#waiters.length > 0 && (this.#inFlight < MAX_BYTES_IN_FLIGHT || this.failed)) this.#waiters.shift()!();
+    this.#refWhileAwaited();
+  }
+
+  /** The worker keeps the process alive exactly while a digest or room for bytes is awaited. */
+  #refWhileAwaited(): void {
+    if (this.#digests.size > 0 || this.#waiters.length > 0) this.#worker.ref();
+    else this.#worker.unref();
   }
 }
 
