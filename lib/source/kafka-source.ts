@@ -10,7 +10,8 @@
  * returned. So a batch's records are decoded, their hashes started, and queued in order, and the
  * handler returns at once: the next fetch travels while this batch's hashes are computed and its
  * records are pushed (each as soon as it and every record before it are verified).
- * Backpressure: when the records queued and buffered here reach `highWaterMark`, the handler
+ * Backpressure: when the records queued here reach about `maxBufferedBytes` (a
+ * record count from the running average record size, at most `highWaterMark`), the handler
  * waits for room before taking more; while it waits kafkajs fetches nothing for this consumer,
  * which is exactly the pause we want, and the handler keeps calling `heartbeat()` so a slow
  * pipeline never gets the member thrown out of its group.
@@ -38,8 +39,10 @@ export interface KafkaSourceOptions {
   /** Start from the earliest offset when the group has no committed offset (default true). */
   fromBeginning?: boolean;
   decode?: DecodeOptions;
-  /** Records queued and buffered in this stream before backpressure (default 32). */
+  /** Records taken from kafkajs and not yet handed on before backpressure, at most (default 1024). */
   highWaterMark?: number;
+  /** Bytes of records queued and buffered before backpressure, about (default 8 MiB). */
+  maxBufferedBytes?: number;
   /** How often to heartbeat while waiting for the pipeline (default 1000 ms). */
   heartbeatIntervalMs?: number;
   /** Called with the partitions assigned to this member after every rebalance. */
@@ -48,7 +51,7 @@ export interface KafkaSourceOptions {
 
 export class KafkaSource extends Readable {
   readonly #o: Required<Omit<KafkaSourceOptions, 'onAssignment' | 'decode'>> & Pick<KafkaSourceOptions, 'onAssignment' | 'decode'>;
-  #wakeReader: (() => void) | undefined;
+  #roomWaiter: (() => void) | undefined;
   #stopping = false;
   #assigned = new Set<number>();
   #recordsRead = 0;
@@ -56,13 +59,29 @@ export class KafkaSource extends Readable {
   #lastRecordAt = Date.now();
   #next = new Map<number, bigint>();
   #batchInFlight: Promise<void> = Promise.resolve();
-  /** The last queued record's push; each record is pushed after the one before it. */
-  #queueTail: Promise<void> = Promise.resolve();
-  #queued = 0;
+  /**
+   * Records taken from kafkajs and not pushed yet, in order, each ready or being verified. The
+   * stream pulls from here (`_read`); the batch handler waits while it holds `#recordLimit`.
+   */
+  #queue: Array<SourceItem | Promise<SourceItem>> = [];
+  /** The stream asked for more and was not given any since. */
+  #wanted = false;
+  /** Push whatever is queued without waiting to be asked (ending). */
+  #draining = false;
+  #pumping = false;
+  #pumpRun: Promise<void> = Promise.resolve();
+  /** Running average of record value sizes; starts at a typical 512 KiB chunk (conservative). */
+  #averageRecordBytes = 512 * 1024;
 
   constructor(options: KafkaSourceOptions) {
-    super({ objectMode: true, highWaterMark: options.highWaterMark ?? 32 });
-    this.#o = { fromBeginning: true, highWaterMark: 32, heartbeatIntervalMs: 1000, ...options };
+    // The queue is the buffer: the stream itself holds one record, to hand over the next at once.
+    super({ objectMode: true, highWaterMark: 1 });
+    this.#o = { fromBeginning: true, highWaterMark: 1024, maxBufferedBytes: 8 * 1024 * 1024, heartbeatIntervalMs: 1000, ...options };
+  }
+
+  /** Records to hold here: `maxBufferedBytes` of records of the average size so far (4 at least). */
+  get #recordLimit(): number {
+    return Math.max(4, Math.min(this.#o.highWaterMark, Math.floor(this.#o.maxBufferedBytes / Math.max(1, this.#averageRecordBytes))));
   }
 
   get recordsRead(): number {
@@ -78,7 +97,7 @@ export class KafkaSource extends Readable {
     return Date.now() - this.#lastRecordAt;
   }
 
-  /** Next offset this source would read on a partition (one past the last record pushed). */
+  /** Next offset this source would read on a partition (one past the last record taken from kafkajs). */
   nextOffset(partition: number): bigint | undefined {
     return this.#next.get(partition);
   }
@@ -104,9 +123,40 @@ export class KafkaSource extends Readable {
   }
 
   override _read(): void {
-    const wake = this.#wakeReader;
-    this.#wakeReader = undefined;
-    wake?.();
+    this.#wanted = true;
+    void this.#pump();
+  }
+
+  /** Pushes queued records in order, each once it is verified, while the stream wants them. */
+  #pump(): Promise<void> {
+    if (!this.#pumping) {
+      this.#pumping = true;
+      this.#pumpRun = this.#pumpLoop();
+    }
+    return this.#pumpRun;
+  }
+
+  async #pumpLoop(): Promise<void> {
+    try {
+      while ((this.#wanted || this.#draining) && this.#queue.length > 0 && !this.destroyed) {
+        const item = await this.#queue[0]!;
+        if (this.destroyed) return;
+        this.#queue.shift();
+        this.#wakeHandler();
+        this.#wanted = this.push(item);
+      }
+    } finally {
+      // Cleared in the same turn as the last check, so a record queued after it starts a new run.
+      this.#pumping = false;
+    }
+  }
+
+  /** Lets the batch handler take more records once the queue has room (or the stream stops). */
+  #wakeHandler(): void {
+    if (!this.#roomWaiter || (this.#queue.length >= this.#recordLimit && !this.#stopping && !this.destroyed)) return;
+    const wake = this.#roomWaiter;
+    this.#roomWaiter = undefined;
+    wake();
   }
 
   /**
@@ -117,20 +167,21 @@ export class KafkaSource extends Readable {
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
-    this._read();
+    this.#wakeHandler();
     try {
       this.#o.consumer.pause([{ topic: this.#o.topic }]);
     } catch (err) {
       this.#o.logger.debug({ err }, 'pause before stop failed');
     }
     await this.#batchInFlight;
-    await this.#queueTail;
+    this.#draining = true;
+    while (this.#queue.length > 0 && !this.destroyed) await this.#pump();
     this.push(null);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.#stopping = true;
-    this._read();
+    this.#wakeHandler();
     callback(err);
   }
 
@@ -144,30 +195,19 @@ export class KafkaSource extends Readable {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     for (const message of batch.messages) {
       if (this.#stopping || this.destroyed || !isRunning() || isStale()) return;
-      if (this.#queued + this.readableLength >= this.#o.highWaterMark) await this.#waitForReader(heartbeat);
+      if (this.#queue.length >= this.#recordLimit) await this.#waitForRoom(heartbeat);
       if (this.#stopping || this.destroyed || !isRunning() || isStale()) return;
-      this.#queue(this.#toItem(batch.topic, batch.partition, message));
+      this.#queue.push(this.#toItem(batch.topic, batch.partition, message));
+      if (this.#wanted) void this.#pump();
       this.#observe(batch.topic, batch.partition, message.offset);
       resolveOffset(message.offset);
       this.#next.set(batch.partition, BigInt(message.offset) + 1n);
       this.#recordsRead++;
       this.#bytesRead += message.value?.length ?? 0;
+      this.#averageRecordBytes += ((message.value?.length ?? 0) - this.#averageRecordBytes) / 16;
       this.#lastRecordAt = Date.now();
     }
     await heartbeat().catch(() => undefined);
-  }
-
-  /** Pushes `item` once it is ready and every item queued before it was pushed. */
-  #queue(item: SourceItem | Promise<SourceItem>): void {
-    this.#queued++;
-    this.#queueTail = this.#queueTail
-      .then(() => item)
-      .then((ready) => {
-        this.#queued--;
-        if (this.destroyed) return;
-        this.push(ready);
-        if (this.#queued + this.readableLength < this.#o.highWaterMark) this._read();
-      });
   }
 
   #toItem(topic: string, partition: number, message: KafkaMessage): SourceItem | Promise<SourceItem> {
@@ -205,14 +245,14 @@ export class KafkaSource extends Readable {
     }
   }
 
-  /** Waits for `_read()`, heartbeating so the group does not evict this member meanwhile. */
-  async #waitForReader(heartbeat: () => Promise<void>): Promise<void> {
+  /** Waits for room in the queue, heartbeating so the group does not evict this member meanwhile. */
+  async #waitForRoom(heartbeat: () => Promise<void>): Promise<void> {
     if (this.#stopping || this.destroyed) return;
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         heartbeat().catch((err: unknown) => this.#o.logger.debug({ err }, 'heartbeat while paused failed'));
       }, this.#o.heartbeatIntervalMs);
-      this.#wakeReader = () => {
+      this.#roomWaiter = () => {
         clearInterval(timer);
         resolve();
       };
