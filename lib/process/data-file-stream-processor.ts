@@ -71,7 +71,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       { name: 'until_idle', type: 'number', help: 'exit 0 once caught up and idle for this many seconds' },
       { name: 'max_attempts', type: 'number', default: 3, help: 'processing attempts per file before it is recorded as failed' },
       { name: 'process_timeout', type: 'number', help: 'seconds one processing attempt may take' },
-      { name: 'memory_budget', type: 'number', default: 256, help: 'MiB of file data memory mode holds before spilling to disk' },
+      { name: 'memory_budget', type: 'number', default: 256, help: 'MiB of file data memory mode holds; a file that does not fit is assembled in disk staging and handed over by path' },
       { name: 'retry_failed', type: 'boolean', default: false, help: 'first process again the files earlier runs recorded as failed' },
       ...super.getCommandLineArguments(),
     ];

@@ -10,7 +10,6 @@
  * never completes does not pin its partitions. A disk error (ENOSPC, EACCES) fails the stream:
  * nothing after the failed write is committed, and a restart picks up from there.
  */
-import { Transform, type TransformCallback } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -20,6 +19,7 @@ import type { AssemblyEvent, FileRef, SinkEvent } from '../consumer/pipeline-eve
 import type { RecordPosition } from '../types.js';
 import { hashMismatch, StagingArea } from './staging-area.js';
 import type { StagingJournal } from './staging-journal.js';
+import { StagingSink } from './staging-sink.js';
 
 export const STAGING_DIR_NAME = '.datafile-stream-staging';
 
@@ -35,64 +35,34 @@ export interface DiskSinkOptions {
   stageAfterMs?: number;
 }
 
-export class DiskSink extends Transform {
+export class DiskSink extends StagingSink {
   readonly #o: DiskSinkOptions & { keepInMemory: boolean };
-  readonly #area: StagingArea;
-  #timer: NodeJS.Timeout | undefined;
-  #checkpointing: Promise<void> = Promise.resolve();
 
   constructor(options: DiskSinkOptions) {
-    super({ objectMode: true, highWaterMark: 8 });
-    this.#o = { keepInMemory: false, ...options };
-    this.#area = new StagingArea({
+    const area = new StagingArea({
       dir: options.stagingDir ?? join(options.outputDir, STAGING_DIR_NAME),
       logger: options.logger,
       ...(options.journal && { journal: options.journal }),
       ...(options.stageAfterMs !== undefined && { stageAfterMs: options.stageAfterMs }),
     });
+    super(8, area, options.stageAfterMs);
+    this.#o = { keepInMemory: false, ...options };
   }
 
-  /** Per partition, the lowest released record of a partial file held durably in staging. */
-  stagedFrom(): Map<number, bigint> {
-    return this.#area.stagedFrom();
-  }
-
-  override _construct(callback: (error?: Error | null) => void): void {
-    if (this.#area.journaled) {
-      const every = Math.max(100, Math.min(1000, this.#o.stageAfterMs ?? 5000));
-      this.#timer = setInterval(() => this.#checkpoint(), every);
-      this.#timer.unref();
-    }
-    callback();
-  }
-
-  override _transform(event: AssemblyEvent, _encoding: BufferEncoding, callback: TransformCallback): void {
-    // One at a time with checkpoints, so a checkpoint never syncs a file being committed.
-    this.#checkpointing = this.#checkpointing.then(() => this.#handle(event)).then(
-      (out) => callback(null, out),
-      (err: unknown) => callback(err as Error),
-    );
-  }
-
-  override _flush(callback: TransformCallback): void {
-    clearInterval(this.#timer);
-    this.#checkpointing.then(() => callback(), callback);
-  }
-
-  async #handle(event: AssemblyEvent): Promise<SinkEvent | undefined> {
+  protected override async handle(event: AssemblyEvent): Promise<SinkEvent | undefined> {
     switch (event.kind) {
       case 'settle':
         return event;
       case 'chunk':
-        if (event.restored) this.#area.noteRestored(event.file, event.chunk.chunkOffsetWrite, event.chunk.data.length, event.position);
-        else await this.#area.write(event.file, event.chunk.chunkOffsetWrite, event.chunk.data, event.chunk.chunkI, event.position);
+        if (event.restored) this.area.noteRestored(event.file, event.chunk.chunkOffsetWrite, event.chunk.data.length, event.position);
+        else await this.area.write(event.file, event.chunk.chunkOffsetWrite, event.chunk.data, event.chunk.chunkI, event.position);
         return undefined;
       case 'duplicate': {
-        const now = this.#area.noteDuplicate(event.file, event.chunkOffset, event.position);
+        const now = this.area.noteDuplicate(event.file, event.chunkOffset, event.position);
         return now.length > 0 ? { kind: 'settle', positions: now, outcome: 'staged' } : undefined;
       }
       case 'drop': {
-        await this.#area.release(event.file)?.discard();
+        await this.area.release(event.file)?.discard();
         return { kind: 'settle', positions: event.positions, outcome: event.outcome, file: event.file, ...(event.error ? { error: event.error } : {}) };
       }
       case 'complete':
@@ -101,9 +71,9 @@ export class DiskSink extends Transform {
   }
 
   async #complete(ref: FileRef, positions: RecordPosition[]): Promise<SinkEvent> {
-    const staged = this.#area.file(ref);
+    const staged = this.area.file(ref);
     const hash = await staged.digest();
-    this.#area.release(ref);
+    this.area.release(ref);
     if (!hash.equals(ref.fileHash)) {
       await staged.discard();
       return hashMismatch(ref, positions, this.#o.logger);
@@ -126,20 +96,8 @@ export class DiskSink extends Transform {
     return { kind: 'file', ref, file, positions, release: () => file.release() };
   }
 
-  #checkpoint(): void {
-    this.#checkpointing = this.#checkpointing
-      .then(() => this.#area.checkpoint())
-      .then((positions) => {
-        if (positions.length > 0 && !this.destroyed && !this.writableFinished) this.push({ kind: 'settle', positions, outcome: 'staged' } satisfies SinkEvent);
-      })
-      .catch((err: unknown) => {
-        this.destroy(err as Error);
-      });
-  }
-
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    clearInterval(this.#timer);
-    this.#area.closeAll().then(() => callback(err), () => callback(err));
+  protected override checkpoint(): Promise<RecordPosition[]> {
+    return this.area.checkpoint();
   }
 }
 

@@ -15,7 +15,6 @@
  * A spilled file is handed to processing by path (its `bytestring` is read lazily) and its
  * staging file is removed after processing.
  */
-import { Transform, type TransformCallback } from 'node:stream';
 import { sha512Async } from '../codec/chunk-hash.js';
 import type { Logger } from 'pino';
 import { ByteBudget } from '../flow/byte-budget.js';
@@ -25,6 +24,7 @@ import type { RecordPosition } from '../types.js';
 import { fileId } from './disk-sink.js';
 import { hashMismatch, StagingArea } from './staging-area.js';
 import type { StagingJournal } from './staging-journal.js';
+import { StagingSink } from './staging-sink.js';
 
 export interface MemoryBufferOptions {
   logger: Logger;
@@ -59,25 +59,22 @@ interface HeldFile {
   duplicates: Array<{ offset: number; position: RecordPosition }>;
 }
 
-export class MemoryBuffer extends Transform {
+export class MemoryBuffer extends StagingSink {
   readonly #o: MemoryBufferOptions;
   readonly #budget: ByteBudget;
-  readonly #area: StagingArea;
   readonly #held = new Map<string, HeldFile>();
   #spills = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #checkpointing: Promise<void> = Promise.resolve();
 
   constructor(options: MemoryBufferOptions) {
-    super({ objectMode: true, highWaterMark: 4 });
-    this.#o = options;
-    this.#budget = new ByteBudget(options.maxBytes ?? 256 * 1024 * 1024, 'maxBytes');
-    this.#area = new StagingArea({
+    const area = new StagingArea({
       dir: options.stagingDir,
       logger: options.logger,
       ...(options.journal && { journal: options.journal }),
       ...(options.stageAfterMs !== undefined && { stageAfterMs: options.stageAfterMs }),
     });
+    super(4, area, options.stageAfterMs);
+    this.#o = options;
+    this.#budget = new ByteBudget(options.maxBytes ?? 256 * 1024 * 1024, 'maxBytes');
   }
 
   /** Bytes currently counted against the budget. */
@@ -89,33 +86,7 @@ export class MemoryBuffer extends Transform {
     return this.#spills;
   }
 
-  /** Per partition, the lowest released record of a partial file held durably in staging. */
-  stagedFrom(): Map<number, bigint> {
-    return this.#area.stagedFrom();
-  }
-
-  override _construct(callback: (error?: Error | null) => void): void {
-    if (this.#area.journaled) {
-      const every = Math.max(100, Math.min(1000, this.#o.stageAfterMs ?? 5000));
-      this.#timer = setInterval(() => this.#checkpoint(), every);
-      this.#timer.unref();
-    }
-    callback();
-  }
-
-  override _transform(event: AssemblyEvent, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#checkpointing = this.#checkpointing.then(() => this.#handle(event)).then(
-      (out) => callback(null, out),
-      (err: unknown) => callback(err as Error),
-    );
-  }
-
-  override _flush(callback: TransformCallback): void {
-    clearInterval(this.#timer);
-    this.#checkpointing.then(() => callback(), callback);
-  }
-
-  async #handle(event: AssemblyEvent): Promise<SinkEvent | undefined> {
+  protected override async handle(event: AssemblyEvent): Promise<SinkEvent | undefined> {
     switch (event.kind) {
       case 'settle':
         return event;
@@ -123,7 +94,7 @@ export class MemoryBuffer extends Transform {
         const { chunk } = event;
         if (event.restored) {
           this.#heldFile(event.file).spilled = true;
-          this.#area.noteRestored(event.file, chunk.chunkOffsetWrite, chunk.data.length, event.position);
+          this.area.noteRestored(event.file, chunk.chunkOffsetWrite, chunk.data.length, event.position);
           return undefined;
         }
         await this.#add(event.file, chunk.chunkOffsetWrite, chunk.data, { length: chunk.data.length, chunkI: chunk.chunkI, position: event.position }, chunk.nTotalChunks);
@@ -137,14 +108,14 @@ export class MemoryBuffer extends Transform {
           held.duplicates.push({ offset: event.chunkOffset, position: event.position });
           return undefined;
         }
-        const now = this.#area.noteDuplicate(event.file, event.chunkOffset, event.position);
+        const now = this.area.noteDuplicate(event.file, event.chunkOffset, event.position);
         return now.length > 0 ? { kind: 'settle', positions: now, outcome: 'staged' } : undefined;
       }
       case 'drop': {
         const held = this.#held.get(fileId(event.file));
         this.#held.delete(fileId(event.file));
         if (held) this.#budget.release(held.bytes);
-        await this.#area.release(event.file)?.discard();
+        await this.area.release(event.file)?.discard();
         return { kind: 'settle', positions: event.positions, outcome: event.outcome, file: event.file, ...(event.error ? { error: event.error } : {}) };
       }
       case 'complete':
@@ -167,7 +138,7 @@ export class MemoryBuffer extends Transform {
     if (!held.spilled && !held.data && !(await this.#allocate(held, capacityFor(offset, chunk.length, chunk.chunkI, nTotalChunks)))) await this.#spill(held);
     if (!held.spilled && offset + chunk.length > held.data!.length) await this.#spill(held); // chunks bigger than the first one
     if (held.spilled) {
-      await this.#area.write(ref, offset, data, chunk.chunkI, chunk.position);
+      await this.area.write(ref, offset, data, chunk.chunkI, chunk.position);
       return;
     }
     data.copy(held.data!, offset);
@@ -200,9 +171,9 @@ export class MemoryBuffer extends Transform {
   async #spill(held: HeldFile): Promise<void> {
     for (const offset of [...held.chunks.keys()].sort((a, b) => a - b)) {
       const c = held.chunks.get(offset)!;
-      await this.#area.write(held.ref, offset, held.data!.subarray(offset, offset + c.length), c.chunkI, c.position, held.openedAt);
+      await this.area.write(held.ref, offset, held.data!.subarray(offset, offset + c.length), c.chunkI, c.position, held.openedAt);
     }
-    for (const d of held.duplicates) this.#area.noteDuplicate(held.ref, d.offset, d.position);
+    for (const d of held.duplicates) this.area.noteDuplicate(held.ref, d.offset, d.position);
     held.duplicates = [];
     this.#budget.release(held.bytes);
     held.chunks.clear();
@@ -219,11 +190,11 @@ export class MemoryBuffer extends Transform {
     let hash: Buffer;
     let data: Buffer | undefined;
     let size: number;
-    const staged = held.spilled ? this.#area.file(ref) : undefined;
+    const staged = held.spilled ? this.area.file(ref) : undefined;
     if (staged) {
       hash = await staged.digest();
       size = staged.size;
-      this.#area.release(ref);
+      this.area.release(ref);
       await staged.close();
     } else {
       // Placed at their offsets, as the disk sink and a spilled file do, and hashed as handed
@@ -249,24 +220,16 @@ export class MemoryBuffer extends Transform {
   }
 
   /** Spills partial files older than `stageAfterMs`, then journals staged chunks. */
-  #checkpoint(): void {
+  protected override async checkpoint(): Promise<RecordPosition[]> {
     const after = this.#o.stageAfterMs ?? 5000;
-    this.#checkpointing = this.#checkpointing
-      .then(async () => {
-        const now = Date.now();
-        for (const held of [...this.#held.values()]) if (!held.spilled && held.bytes > 0 && now - held.openedAt >= after) await this.#spill(held);
-        const positions = await this.#area.checkpoint(now);
-        if (positions.length > 0 && !this.destroyed && !this.writableFinished) this.push({ kind: 'settle', positions, outcome: 'staged' } satisfies SinkEvent);
-      })
-      .catch((err: unknown) => {
-        this.destroy(err as Error);
-      });
+    const now = Date.now();
+    for (const held of [...this.#held.values()]) if (!held.spilled && held.bytes > 0 && now - held.openedAt >= after) await this.#spill(held);
+    return this.area.checkpoint(now);
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    clearInterval(this.#timer);
     this.#held.clear();
-    this.#area.closeAll().then(() => callback(err), () => callback(err));
+    super._destroy(err, callback);
   }
 }
 

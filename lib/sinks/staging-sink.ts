@@ -1,0 +1,74 @@
+/**
+ * StagingSink: what the disk sink and the memory buffer share. Both are Transforms from
+ * AssemblyEvents to SinkEvents over a StagingArea, and both handle events one at a time, in turn
+ * with the area's periodic checkpoint, so a checkpoint never syncs a file being committed.
+ *
+ * A subclass says how one event is handled (`handle`) and what a checkpoint does (`checkpoint`:
+ * the positions it released, settled here as `staged`). The checkpoint runs every
+ * `stageAfterMs` (clamped to 0.1-1 s) when the area has a journal; the timer never keeps the
+ * process alive and stops at end or destroy, when the area's open files are closed.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import type { AssemblyEvent, SinkEvent } from '../consumer/pipeline-events.js';
+import type { RecordPosition } from '../types.js';
+import type { StagingArea } from './staging-area.js';
+
+export abstract class StagingSink extends Transform {
+  protected readonly area: StagingArea;
+  readonly #checkpointEveryMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  /** The event or checkpoint in progress; the next one starts after it. */
+  #turn: Promise<void> = Promise.resolve();
+
+  protected constructor(highWaterMark: number, area: StagingArea, stageAfterMs = 5000) {
+    super({ objectMode: true, highWaterMark });
+    this.area = area;
+    this.#checkpointEveryMs = Math.max(100, Math.min(1000, stageAfterMs));
+  }
+
+  /** Per partition, the lowest released record of a partial file held durably in staging. */
+  stagedFrom(): Map<number, bigint> {
+    return this.area.stagedFrom();
+  }
+
+  protected abstract handle(event: AssemblyEvent): Promise<SinkEvent | undefined>;
+
+  /** Makes what is due durable; returns the records that may now be settled as `staged`. */
+  protected abstract checkpoint(): Promise<RecordPosition[]>;
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    if (this.area.journaled) {
+      this.#timer = setInterval(() => this.#checkpointNow(), this.#checkpointEveryMs);
+      this.#timer.unref();
+    }
+    callback();
+  }
+
+  override _transform(event: AssemblyEvent, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#turn = this.#turn.then(() => this.handle(event)).then(
+      (out) => callback(null, out),
+      (err: unknown) => callback(err as Error),
+    );
+  }
+
+  override _flush(callback: TransformCallback): void {
+    clearInterval(this.#timer);
+    this.#turn.then(() => callback(), callback);
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    clearInterval(this.#timer);
+    this.area.closeAll().then(() => callback(err), () => callback(err));
+  }
+
+  #checkpointNow(): void {
+    this.#turn = this.#turn
+      .then(() => this.checkpoint())
+      .then((positions) => {
+        if (positions.length > 0 && !this.destroyed && !this.writableFinished) this.push({ kind: 'settle', positions, outcome: 'staged' } satisfies SinkEvent);
+      })
+      .catch((err: unknown) => {
+        this.destroy(err as Error);
+      });
+  }
+}
