@@ -26,7 +26,18 @@ const MIN_CAPACITY = 64 * 1024;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const fs = require('node:fs');
 const hashes = new Map();
+const files = new Map();
+const failed = new Map();
+let scratch = Buffer.allocUnsafe(1024 * 1024);
+const forget = (id) => {
+  hashes.delete(id);
+  failed.delete(id);
+  const fd = files.get(id);
+  files.delete(id);
+  if (fd !== undefined) try { fs.closeSync(fd); } catch {}
+};
 const giveBack = (data, extra) => parentPort.postMessage({ op: 'ack', bytes: data.byteLength, buffer: data.buffer, ...extra }, [data.buffer]);
 parentPort.on('message', (m) => {
   if (m.op === 'update') {
@@ -37,18 +48,39 @@ parentPort.on('message', (m) => {
   } else if (m.op === 'once') {
     const digest = createHash('sha512').update(m.data).digest();
     giveBack(m.data, { id: m.id, digest });
+  } else if (m.op === 'range') {
+    // Bytes already written to a file: read here (from the page cache), never sent over the port.
+    if (failed.has(m.id)) return;
+    let h = hashes.get(m.id);
+    if (!h) hashes.set(m.id, (h = createHash('sha512')));
+    try {
+      let fd = files.get(m.id);
+      if (fd === undefined) files.set(m.id, (fd = fs.openSync(m.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)));
+      for (let done = 0; done < m.length; ) {
+        const n = fs.readSync(fd, scratch, 0, Math.min(scratch.length, m.length - done), m.offset + done);
+        if (n === 0) throw new Error('the file is shorter than the bytes to hash');
+        h.update(scratch.subarray(0, n));
+        done += n;
+      }
+    } catch (err) {
+      failed.set(m.id, String(err && err.message || err));
+    }
   } else if (m.op === 'digest') {
+    const error = failed.get(m.id);
     const h = hashes.get(m.id) || createHash('sha512');
-    hashes.delete(m.id);
+    forget(m.id);
+    if (error !== undefined) return parentPort.postMessage({ op: 'digest', id: m.id, error });
     const digest = h.digest();
     parentPort.postMessage({ op: 'digest', id: m.id, digest }, [digest.buffer]);
   } else if (m.op === 'drop') {
-    hashes.delete(m.id);
+    forget(m.id);
   }
 });
 `;
 
-type Reply = { op: 'ack'; bytes: number; buffer: ArrayBuffer; id?: number; digest?: Uint8Array } | { op: 'digest'; id: number; digest: Uint8Array };
+type Reply =
+  | { op: 'ack'; bytes: number; buffer: ArrayBuffer; id?: number; digest?: Uint8Array }
+  | { op: 'digest'; id: number; digest?: Uint8Array; error?: string };
 
 function workerFailed(cause: unknown): Error {
   return new DataFileStreamError('ERR_HASH_WORKER', `the SHA-512 worker thread failed: ${(cause as Error)?.message ?? String(cause)}`, {}, cause);
@@ -110,7 +142,7 @@ class HashWorker {
     });
   }
 
-  send(message: { op: 'digest' | 'drop'; id: number }): void {
+  send(message: { op: 'digest' | 'drop'; id: number } | { op: 'range'; id: number; path: string; offset: number; length: number }): void {
     if (!this.failed) this.#worker.postMessage(message);
   }
 
@@ -125,11 +157,12 @@ class HashWorker {
       }
       this.#settleWaiters();
     }
-    if (m.id === undefined || m.digest === undefined) return;
+    if (m.id === undefined || (m.digest === undefined && (m.op !== 'digest' || m.error === undefined))) return;
     const pending = this.#digests.get(m.id);
     this.#digests.delete(m.id);
     this.#refWhileAwaited();
-    pending?.resolve(Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
+    if (m.digest) pending?.resolve(Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
+    else pending?.reject(new DataFileStreamError('ERR_HASH_WORKER', `the SHA-512 worker could not read the bytes to hash: ${m.op === 'digest' ? m.error : ''}`, {}));
   }
 
   #settleWaiters(): void {
@@ -178,6 +211,39 @@ export class OffThreadSha512 {
   /** Queues `data` for hashing; resolves once it may be followed by more (bytes in flight bounded). */
   update(data: Uint8Array): Promise<void> {
     return this.#worker.post('update', this.#id, data);
+  }
+
+  digest(): Promise<Buffer> {
+    this.#done = true;
+    const digest = this.#worker.awaitDigest(this.#id);
+    this.#worker.send({ op: 'digest', id: this.#id });
+    return digest;
+  }
+
+  /** Forgets this hash (it will not be digested). Idempotent. */
+  dispose(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#worker.send({ op: 'drop', id: this.#id });
+  }
+}
+
+/**
+ * The SHA-512 of a file being written, kept on the file worker from ranges of the file itself:
+ * `update(offset, length)` names bytes already written (in order, each range following the last),
+ * and the worker reads them from the page cache, so this thread neither copies nor sends them.
+ * `digest()` rejects with ERR_HASH_WORKER when the file could not be read (the caller then reads
+ * it itself). The file must stay at `path` until `digest()` resolved.
+ */
+export class FileRangeSha512 {
+  readonly #id = nextId++;
+  readonly #worker = worker('files');
+  #done = false;
+
+  constructor(readonly path: string) {}
+
+  update(offset: number, length: number): void {
+    if (length > 0) this.#worker.send({ op: 'range', id: this.#id, path: this.path, offset, length });
   }
 
   digest(): Promise<Buffer> {

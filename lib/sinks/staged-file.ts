@@ -2,8 +2,9 @@
  * One partial file on disk, in the staging directory beside the output tree: positional writes
  * in any order, a SHA-512 kept incrementally while chunks arrive in order (chunks that arrive
  * early are read back once the gap before them fills; a file rewritten behind the hash is hashed
- * by one streaming read at the end; big chunks are hashed on a worker thread, see
- * off-thread-sha512.ts), one fsync, then an atomic rename into its final path. A final path
+ * by one streaming read at the end; a file of big chunks is hashed on a worker thread that reads
+ * the written ranges from the page cache itself, see off-thread-sha512.ts), one fsync, then an
+ * atomic rename into its final path. A final path
  * therefore never holds a partial or wrong file (SPEC §4).
  *
  * Staging names are derived from the file's identity and hash, so the same generation written
@@ -12,7 +13,8 @@
 import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { inlineHash, runningHashFor, type RunningHash } from '../codec/chunk-hash.js';
+import { inlineHash, OFF_THREAD_MIN_BYTES, type RunningHash } from '../codec/chunk-hash.js';
+import { FileRangeSha512 } from '../codec/off-thread-sha512.js';
 import { dirname, join } from 'node:path';
 import { DataFileStreamError } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
@@ -28,8 +30,10 @@ export class StagedFile {
   #opening: Promise<FileHandle> | undefined;
   /** False once bytes behind the hash were rewritten: the file is then hashed by reading it. */
   #hashing = true;
-  /** Created with the first in-order chunk: inline for small chunks, off-thread for big ones. */
+  /** Small chunks: hashed inline from their bytes, created with the first in-order chunk. */
   #hash: RunningHash | undefined;
+  /** Big chunks: hashed on the worker from the file, created with the first in-order chunk. */
+  #byRange: FileRangeSha512 | undefined;
   #nextOffset = 0;
   /**
    * Chunks written ahead of `#nextOffset` (offset -> length). When the gap before them fills,
@@ -62,7 +66,18 @@ export class StagedFile {
     }
     this.#size = Math.max(this.#size, offset + data.length);
     if (!this.#hashing) return;
-    if (offset === this.#nextOffset) {
+    if (offset === this.#nextOffset && (this.#byRange || (!this.#hash && data.length >= OFF_THREAD_MIN_BYTES))) {
+      // Big chunks: the worker reads what this chunk and the chunks written ahead of it now
+      // continue, from the file.
+      this.#byRange ??= new FileRangeSha512(this.path);
+      let end = offset + data.length;
+      for (let length = this.#ahead.get(end); length !== undefined; length = this.#ahead.get(end)) {
+        this.#ahead.delete(end);
+        end += length;
+      }
+      this.#byRange.update(offset, end - offset);
+      this.#nextOffset = end;
+    } else if (offset === this.#nextOffset) {
       await this.#update(data);
       this.#nextOffset += data.length;
       await this.#catchUp(handle);
@@ -74,7 +89,7 @@ export class StagedFile {
   }
 
   async #update(data: Buffer): Promise<void> {
-    this.#hash ??= runningHashFor(data.length);
+    this.#hash ??= inlineHash();
     await this.#hash.update(data);
   }
 
@@ -82,6 +97,8 @@ export class StagedFile {
     this.#hashing = false;
     this.#hash?.dispose();
     this.#hash = undefined;
+    this.#byRange?.dispose();
+    this.#byRange = undefined;
     this.#ahead.clear();
   }
 
@@ -127,7 +144,13 @@ export class StagedFile {
 
   /** SHA-512 of the file's bytes: from the in-order hash, or by reading the file once. */
   async digest(): Promise<Buffer> {
-    if (this.#hashing && this.#nextOffset === this.#size) {
+    if (this.#hashing && this.#nextOffset === this.#size && this.#byRange) {
+      const byRange = this.#byRange;
+      this.#byRange = undefined;
+      this.#hashing = false;
+      const digest = await byRange.digest().catch(() => undefined); // unreadable: read it here below
+      if (digest) return digest;
+    } else if (this.#hashing && this.#nextOffset === this.#size) {
       const hash = this.#hash ?? inlineHash();
       this.#hash = undefined;
       this.#hashing = false;
@@ -174,6 +197,7 @@ export class StagedFile {
     if (this.#closed) return;
     this.#closed = true;
     this.#hash?.dispose();
+    this.#byRange?.dispose();
     const handle = this.#handle ?? (this.#opening ? await this.#opening.catch(() => undefined) : undefined);
     this.#handle = undefined;
     await handle?.close().catch(() => undefined);

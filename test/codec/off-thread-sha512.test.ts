@@ -47,3 +47,24 @@ test('one-shot digests on the chunk worker, and sha512Async of inputs small, med
     assert.ok(viaAsync[i]!.equals(sha512(data)), `sha512Async, ${data.length} bytes`);
   });
 });
+
+test('FileRangeSha512: ranges read from the file by the worker digest like node:crypto; an unreadable file rejects with ERR_HASH_WORKER', async (t) => {
+  const { FileRangeSha512 } = await import('../../lib/codec/off-thread-sha512.js');
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'range-hash-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const content = randomBytes(3 * 1024 * 1024 + 777); // more than the worker's 1 MiB read buffer
+  const path = join(dir, 'f.part');
+  await writeFile(path, content);
+  const h = new FileRangeSha512(path);
+  for (const [offset, length] of [[0, 1000], [1000, 2 * 1024 * 1024], [1000 + 2 * 1024 * 1024, content.length - 1000 - 2 * 1024 * 1024]] as const) h.update(offset, length);
+  assert.ok((await h.digest()).equals(sha512(content)));
+  const short = new FileRangeSha512(path);
+  short.update(0, content.length + 10);
+  await assert.rejects(short.digest(), { code: 'ERR_HASH_WORKER' });
+  const missing = new FileRangeSha512(join(dir, 'missing.part'));
+  missing.update(0, 10);
+  await assert.rejects(missing.digest(), { code: 'ERR_HASH_WORKER' });
+});
