@@ -195,28 +195,20 @@ export async function sha512OnWorker(data: Uint8Array): Promise<Buffer> {
   return w.awaitDigest(id);
 }
 
-/**
- * An incremental SHA-512, kept on the file worker (a file's `file_hash`), or on the chunk worker
- * (`'chunks'`: an uploader hashes each chunk beside the whole file).
- */
-export class OffThreadSha512 {
-  readonly #id = nextId++;
-  readonly #worker: HashWorker;
+/** A hash kept on a worker under one id: digested once, or dropped. */
+abstract class WorkerHash {
+  protected readonly id = nextId++;
+  protected readonly worker: HashWorker;
   #done = false;
 
-  constructor(role: 'files' | 'chunks' = 'files') {
-    this.#worker = worker(role);
-  }
-
-  /** Queues `data` for hashing; resolves once it may be followed by more (bytes in flight bounded). */
-  update(data: Uint8Array): Promise<void> {
-    return this.#worker.post('update', this.#id, data);
+  protected constructor(role: 'files' | 'chunks') {
+    this.worker = worker(role);
   }
 
   digest(): Promise<Buffer> {
     this.#done = true;
-    const digest = this.#worker.awaitDigest(this.#id);
-    this.#worker.send({ op: 'digest', id: this.#id });
+    const digest = this.worker.awaitDigest(this.id);
+    this.worker.send({ op: 'digest', id: this.id });
     return digest;
   }
 
@@ -224,7 +216,22 @@ export class OffThreadSha512 {
   dispose(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#worker.send({ op: 'drop', id: this.#id });
+    this.worker.send({ op: 'drop', id: this.id });
+  }
+}
+
+/**
+ * An incremental SHA-512, kept on the file worker (a file's `file_hash`), or on the chunk worker
+ * (`'chunks'`: an uploader hashes each chunk beside the whole file).
+ */
+export class OffThreadSha512 extends WorkerHash {
+  constructor(role: 'files' | 'chunks' = 'files') {
+    super(role);
+  }
+
+  /** Queues `data` for hashing; resolves once it may be followed by more (bytes in flight bounded). */
+  update(data: Uint8Array): Promise<void> {
+    return this.worker.post('update', this.id, data);
   }
 }
 
@@ -235,28 +242,12 @@ export class OffThreadSha512 {
  * `digest()` rejects with ERR_HASH_WORKER when the file could not be read (the caller then reads
  * it itself). The file must stay at `path` until `digest()` resolved.
  */
-export class FileRangeSha512 {
-  readonly #id = nextId++;
-  readonly #worker = worker('files');
-  #done = false;
-
-  constructor(readonly path: string) {}
+export class FileRangeSha512 extends WorkerHash {
+  constructor(readonly path: string) {
+    super('files');
+  }
 
   update(offset: number, length: number): void {
-    if (length > 0) this.#worker.send({ op: 'range', id: this.#id, path: this.path, offset, length });
-  }
-
-  digest(): Promise<Buffer> {
-    this.#done = true;
-    const digest = this.#worker.awaitDigest(this.#id);
-    this.#worker.send({ op: 'digest', id: this.#id });
-    return digest;
-  }
-
-  /** Forgets this hash (it will not be digested). Idempotent. */
-  dispose(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#worker.send({ op: 'drop', id: this.#id });
+    if (length > 0) this.worker.send({ op: 'range', id: this.id, path: this.path, offset, length });
   }
 }
