@@ -17,7 +17,8 @@
  *      log4j2 config, format KRaft storage if the data dir is new, and spawn java detached with
  *      output to <dataDir>/broker.log (the previous run's log is kept as broker.log.1).
  *   3. Record the pid in <dataDir>/broker.pid and wait until the broker answers a metadata
- *      request. The JVM exiting first -> ERR_BROKER_START; no answer within startTimeoutMs
+ *      request and can host partitions (broker-ready.ts). The JVM exiting first ->
+ *      ERR_BROKER_START; no answer within startTimeoutMs
  *      (60 s) -> the JVM is killed and ERR_BROKER_TIMEOUT; both carry the log's last lines.
  * stopBroker(opts): SIGTERM to the recorded pid, SIGKILL after stopTimeoutMs; removes the pid
  *   file. A broker this data dir did not start is left alone (reason: 'not-managed').
@@ -39,6 +40,7 @@ import { isAlive, isKafkaProcessOf, readPid, terminate } from './broker-process.
 import { findJava, lastLines, runTool } from './java-tools.js';
 import { ensureKafkaJars, hasKafkaJars } from './kafka-jars.js';
 import { probeKafka } from './kafka-probe.js';
+import { hostsPartitions } from './broker-ready.js';
 
 export const KAFKA_VERSION = '4.4.0';
 /** log4j2 of the same line Kafka 4.4.0 depends on; only its slf4j binding is added. */
@@ -249,7 +251,7 @@ async function waitUntilReady(r: Resolved, pid: number, exited: () => number | s
         path: r.logFile,
       });
     }
-    if ((await probeKafka(r.port, 3000)) === 'kafka') return;
+    if ((await probeKafka(r.port, 3000)) === 'kafka' && (await hostsPartitions(r.port, deadline))) return;
     if (Date.now() > deadline) {
       await terminate(pid, 5000);
       await rm(r.pidFile, { force: true });
