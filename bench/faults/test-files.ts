@@ -37,7 +37,8 @@ export function makeFiles(rng: SeededRandom, spec: FileSpec): Map<string, Buffer
   return files;
 }
 
-export function chunksOf(relPath: string, data: Buffer, chunkSize = CHUNK_SIZE): DataFileChunk[] {
+/** The chunks OpenMSIStream would send for `data` at `relPath`; `extra` overrides fields. */
+export function chunksOf(relPath: string, data: Buffer, chunkSize = CHUNK_SIZE, extra: Partial<DataFileChunk> = {}): DataFileChunk[] {
   const parts = relPath.split('/');
   const filename = parts.pop()!;
   const fileHash = sha512(data);
@@ -55,6 +56,7 @@ export function chunksOf(relPath: string, data: Buffer, chunkSize = CHUNK_SIZE):
       filenameAppend: '',
       data: piece,
       fileMtime: 1700000000,
+      ...extra,
     };
   });
 }

@@ -3,7 +3,7 @@
  * `sha512` digests one buffer, `sha512Async` off the main thread; incremental hashing uses
  * node:crypto directly.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { OffThreadSha512, sha512OnWorker } from './off-thread-sha512.js';
 
 export const HASH_BYTES = 64;
@@ -28,10 +28,6 @@ export async function sha512Async(data: Uint8Array): Promise<Buffer> {
   const hash = new OffThreadSha512();
   for (let at = 0; at < data.length; at += ONE_PIECE_MAX_BYTES) await hash.update(data.subarray(at, at + ONE_PIECE_MAX_BYTES));
   return hash.digest();
-}
-
-export function newFileHash(): Hash {
-  return createHash('sha512');
 }
 
 /** An incremental SHA-512 kept inline or on a worker thread (the same calls either way). */

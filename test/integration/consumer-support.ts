@@ -6,9 +6,7 @@ import { join, relative, sep } from 'node:path';
 import pino from 'pino';
 import type { Admin, Producer } from 'kafkajs';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
-import { chunkKey, encodeChunk } from '../../lib/codec/chunk-codec.js';
-import { sha512 } from '../../lib/codec/chunk-hash.js';
-import type { DataFileChunk } from '../../lib/types.js';
+import type { RawRecord } from '../../bench/faults/kafka-fixtures.js';
 
 export const BROKER = '127.0.0.1:9092';
 export const silent = pino({ level: 'silent' });
@@ -48,27 +46,9 @@ export async function createTopic(topic: string, partitions: number): Promise<vo
   await withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true }));
 }
 
-/** The chunks OpenMSIStream would send for `data` at `relPath`. */
-export function chunksOf(relPath: string, data: Buffer, chunkSize: number, extra: Partial<DataFileChunk> = {}): DataFileChunk[] {
-  const parts = relPath.split('/');
-  const filename = parts.pop()!;
-  const fileHash = sha512(data);
-  const n = Math.max(1, Math.ceil(data.length / chunkSize));
-  return Array.from({ length: n }, (_, i) => {
-    const piece = data.subarray(i * chunkSize, (i + 1) * chunkSize);
-    return { filename, fileHash, chunkHash: sha512(piece), chunkOffsetWrite: i * chunkSize, chunkI: i + 1, nTotalChunks: n, subdirStr: parts.join('/'), filenameAppend: '', data: piece, fileMtime: 1700000000, ...extra };
-  });
-}
-
-export interface RawRecord {
-  key: string | null;
-  value: Buffer | null;
-  partition?: number;
-}
-
-export function recordOf(chunk: DataFileChunk, partition?: number): RawRecord {
-  return { key: chunkKey(chunk), value: encodeChunk(chunk), ...(partition !== undefined && { partition }) };
-}
+// The fault matrix cuts files and builds records the same way.
+export { chunksOf, recordOf } from '../../bench/faults/test-files.js';
+export type { RawRecord } from '../../bench/faults/kafka-fixtures.js';
 
 export async function produce(topic: string, records: RawRecord[]): Promise<void> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
