@@ -1,7 +1,7 @@
 /**
  * SHA-512, the only digest of the wire format (SPEC §2): 64 raw bytes per chunk and per file.
- * `sha512` digests one buffer, `sha512Async` off the main thread; incremental hashing uses
- * node:crypto directly.
+ * `sha512` digests one buffer, `sha512Async` off the main thread; `runningHashFor` gives an
+ * incremental hash, inline for small inputs and on a worker thread for big ones.
  */
 import { createHash } from 'node:crypto';
 import { OffThreadSha512, sha512OnWorker } from './off-thread-sha512.js';
