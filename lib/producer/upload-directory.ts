@@ -2,8 +2,11 @@
  * Watches a directory tree and uploads files that are new or changed (OpenMSIStream's
  * DataFileUploadDirectory). The tree is polled: a file is sent once it has been quiet (same size
  * and mtime) for `watchdogLagTime` seconds, so half-written files are not sent; files present at
- * start are sent only with `uploadExisting`. Up to `nThreads` files are in flight at once; the
- * ChunkProducer's byte budget bounds memory across all of them.
+ * start are sent only with `uploadExisting`. Up to `nThreads` files are read at once. A file
+ * whose chunks are all queued waits for the broker's acknowledgements without holding its slot
+ * (up to MAX_FILES_AWAITING_ACK such files), so many small files share each produce request
+ * instead of each waiting out the producer's linger; the ChunkProducer's byte budget bounds
+ * memory across all of them.
  *
  * The upload registry under `<root>/LOGS/` remembers what the broker acknowledged, so a restart
  * resends only what was not. A file that cannot be read or vanished is logged with its code and
@@ -20,6 +23,9 @@ import { sameSnapshot, snapshotFile, type FileSnapshot } from './file-chunker.js
 import { uploadFile, type UploadFileResult } from './upload-file.js';
 
 /** What the uploader needs from its registry (lib/registry/upload-registry.ts). */
+/** Files sent and waiting for acknowledgements at once, beyond the ones being read. */
+export const MAX_FILES_AWAITING_ACK = 1024;
+
 export interface UploadLedger {
   isUploaded(relPath: string, size: number, mtimeMs: number): boolean;
   /** Returns the 1-based chunks still to send (all of them unless an upload of this content was cut short). */
@@ -69,7 +75,10 @@ export class DirectoryUploader {
   readonly #queue: Array<{ relPath: string; snapshot: FileSnapshot }> = [];
   /** The paths in #queue: every scan asks for each file, and 20,000 queued files made that O(n²). */
   readonly #queued = new Set<string>();
+  /** Every file from the start of its reading to its acknowledgement (or failure). */
   readonly #active = new Map<string, Promise<void>>();
+  /** The files of #active still being read: at most nThreads. */
+  readonly #reading = new Set<string>();
   #lastActivity = Date.now();
   #stats: UploaderStats = { filesUploaded: 0, bytesUploaded: 0, filesFailed: 0, inProgress: 0, queued: 0, recent: [] };
   #firstScan = true;
@@ -154,19 +163,25 @@ export class DirectoryUploader {
   }
 
   #pump(): void {
-    while (this.#active.size < this.#o.nThreads && this.#queue.length > 0) {
+    const { nThreads } = this.#o;
+    while (this.#reading.size < nThreads && this.#active.size < nThreads + MAX_FILES_AWAITING_ACK && this.#queue.length > 0) {
       const { relPath, snapshot } = this.#queue.shift()!;
       this.#queued.delete(relPath);
-      const job = this.#upload(relPath, snapshot).finally(() => {
+      this.#reading.add(relPath);
+      const doneReading = (): void => {
+        if (this.#reading.delete(relPath)) this.#pump();
+      };
+      const job = this.#upload(relPath, snapshot, doneReading).finally(() => {
         this.#active.delete(relPath);
         this.#lastActivity = Date.now();
+        doneReading();
         this.#pump();
       });
       this.#active.set(relPath, job);
     }
   }
 
-  async #upload(relPath: string, snapshot: FileSnapshot): Promise<void> {
+  async #upload(relPath: string, snapshot: FileSnapshot, doneReading: () => void): Promise<void> {
     const parts = relPath.split('/');
     const filename = parts.pop()!;
     const subdirStr = parts.join('/');
@@ -188,6 +203,7 @@ export class DirectoryUploader {
           return sent;
         },
         onAcked: (chunkI) => this.#o.registry.markChunkAcked(relPath, chunkI),
+        onSent: doneReading,
       });
       const fileHash = result.fileHash.toString('hex');
       this.#o.registry.markUploaded(relPath, { size: result.size, mtimeMs: result.mtime * 1000, nChunks: result.nChunks, fileHash });

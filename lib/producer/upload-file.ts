@@ -32,6 +32,11 @@ export interface UploadFileOptions {
   alreadySent?: (digest: FileDigest) => ReadonlySet<number>;
   /** Called once the broker acknowledged chunk `chunkI`. */
   onAcked?: (chunkI: number) => void;
+  /**
+   * Called once every chunk of the final generation is read, checked and queued, before the
+   * acknowledgements arrive: the file is no longer read, so a caller can start reading the next.
+   */
+  onSent?: () => void;
 }
 
 export interface UploadFileResult {
@@ -67,11 +72,14 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
         acks.push(done);
         options.onChunk?.(chunk.data.length);
       }
-      await Promise.all(acks);
+      // Every byte sent was read by now: a change after this point is a new content, for the
+      // next scan, not a reason to resend this one.
       const after = await snapshotFile(path);
       if (!sameSnapshot(digest, after)) {
         throw new UploadError('ERR_FILE_CHANGED', `${path} changed while it was being sent`, { path });
       }
+      options.onSent?.();
+      await Promise.all(acks);
       return { path, size: digest.size, mtime: digest.mtime, fileHash: digest.fileHash, nChunks: digest.chunkHashes.length, generations: generation };
     } catch (err) {
       if (!(err instanceof UploadError) || err.code !== 'ERR_FILE_CHANGED') throw err;

@@ -103,6 +103,9 @@ export class UploadRegistry {
   #uploaded = new Map<string, UploadedRecord>();
   #dirty = false;
   #closed = false;
+  #flushing: Promise<void> | undefined;
+  /** The flush that starts when #flushing ends, shared by every call made meanwhile. */
+  #nextFlush: Promise<void> | undefined;
   #now: () => Date;
 
   private constructor(
@@ -253,8 +256,29 @@ export class UploadRegistry {
     return [...this.#inProgress.values()].map((entry) => ({ ...entry, chunksDelivered: new Set(entry.chunksDelivered) }));
   }
 
-  /** Makes every change so far durable (uploaded rows first, then the in-progress table). */
-  async flush(): Promise<void> {
+  /**
+   * Makes every change so far durable (uploaded rows first, then the in-progress table). Calls
+   * made while a flush is writing share the one flush that follows it: a directory of small
+   * files finishing together costs two writes, not one per file.
+   */
+  flush(): Promise<void> {
+    if (this.#flushing === undefined) {
+      const run = this.#flushNow().finally(() => {
+        if (this.#flushing === run) this.#flushing = undefined;
+      });
+      this.#flushing = run;
+      return run;
+    }
+    this.#nextFlush ??= this.#flushing
+      .catch(() => undefined)
+      .then(() => {
+        this.#nextFlush = undefined;
+        return this.flush();
+      });
+    return this.#nextFlush;
+  }
+
+  async #flushNow(): Promise<void> {
     await this.#uploadedTable.flush();
     if (!this.#dirty) return;
     this.#dirty = false;

@@ -143,3 +143,26 @@ test('tables written by OpenMSIStream are read: uploaded rows count, in-progress
   assert.equal(registry.chunksToSend('half.dat', 3, MTIME), undefined, 'unknown size/mtime: never resumed');
   assert.deepEqual(registry.markStarted('half.dat', { size: 3, mtimeMs: MTIME, nChunks: 3 }), [1, 2, 3]);
 });
+
+test('flushes called while one is writing share the next one, and each covers the marks made before its call', async (t) => {
+  const { dir, track } = await tempDir(t);
+  const registry = track(await UploadRegistry.open({ dir, topic: 't' }));
+  const names = Array.from({ length: 20 }, (_, i) => `f${String(i).padStart(2, '0')}.dat`);
+  const flushes = names.map(async (name, i) => {
+    registry.markStarted(name, { size: i + 1, mtimeMs: MTIME, nChunks: 2, fileHash: HASH });
+    registry.markChunkAcked(name, 1);
+    if (i % 2 === 0) registry.markUploaded(name, { fileHash: HASH });
+    await registry.flush();
+    // Durable when this call's promise resolves: read the files as they are now.
+    const uploaded = await readFile(registry.uploadedPath, 'utf8');
+    const inProgress = await readFile(registry.inProgressPath, 'utf8');
+    return { name, i, uploaded, inProgress };
+  });
+  const seen = await Promise.all(flushes);
+  for (const { name, i, uploaded, inProgress } of seen) {
+    if (i % 2 === 0) assert.match(uploaded, new RegExp(`^${name};`, 'm'), `${name} is in the uploaded table when its flush resolved`);
+    else assert.match(inProgress, new RegExp(`^${name};${name};2;1;1;`, 'm'), `${name} is in progress with chunk 1 delivered when its flush resolved`);
+  }
+  const uploadedLines = (await readFile(registry.uploadedPath, 'utf8')).trimEnd().split('\n');
+  assert.equal(uploadedLines.length, 1 + 10, 'each uploaded row written once');
+});

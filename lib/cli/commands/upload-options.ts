@@ -23,7 +23,7 @@ export const KAFKA_ARGUMENTS: ArgumentDef[] = [
 export const UPLOAD_ARGUMENTS: ArgumentDef[] = [
   ...KAFKA_ARGUMENTS,
   { name: 'chunk_size', type: 'number', default: DEFAULT_CHUNK_SIZE, help: 'bytes per chunk, a power of two' },
-  { name: 'n_threads', type: 'number', default: 2, help: 'files uploaded at once' },
+  { name: 'n_threads', type: 'number', default: 2, help: 'files read and sent at once (a sent file waits for its acknowledgements without holding one)' },
   { name: 'queue_max_size', type: 'number', default: 64, help: 'MB of chunks queued or unacknowledged at most (memory bound)' },
   { name: 'legacy', type: 'boolean', default: false, help: 'write 9-field chunks for OpenMSIStream <= 1.8.6' },
 ];
