@@ -16,7 +16,7 @@ import kafkajs, { type Kafka, type LogEntry, type RetryOptions, type SASLOptions
 import type { Logger } from 'pino';
 import { registerCodecs } from './compression.js';
 import { useFastCrc32cInKafkajs } from './crc32c.js';
-import { useUnzeroedEncoderGrowthInKafkajs } from './encoder-growth.js';
+import { useLeanEncoderInKafkajs } from './lean-encoder.js';
 
 const { Kafka: KafkaClass, logLevel: KafkaLogLevel } = kafkajs;
 
@@ -66,7 +66,7 @@ export function pinoLogCreator(logger: Logger): logCreator {
 export function createKafka(options: CreateKafkaOptions): Kafka {
   registerCodecs();
   useFastCrc32cInKafkajs();
-  useUnzeroedEncoderGrowthInKafkajs();
+  useLeanEncoderInKafkajs();
   const { logger } = options;
   return new KafkaClass({
     brokers: options.brokers,
