@@ -75,7 +75,7 @@ export class ProcessTransform extends Transform {
   async #processFile(ready: ReadyFile): Promise<Settlement> {
     const { file } = ready;
     const log = this.#o.logger.child({ file: file.relativeFilepath });
-    let lastError: Error = new ProcessingError('ERR_PROCESSING_FAILED', 'not attempted');
+    let lastError: Error | undefined; // set by the first failed attempt (an Error per file costs its stack trace)
     try {
       for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
         const error = await this.#attempt(file);
@@ -94,6 +94,7 @@ export class ProcessTransform extends Transform {
         log.info('processing abandoned at shutdown; the file will be read again');
         return { kind: 'settle', positions: [], outcome: 'skipped', file: ready.ref };
       }
+      lastError ??= new ProcessingError('ERR_PROCESSING_FAILED', 'not attempted');
       log.error({ code: errorCodeOf(lastError) }, `processing failed for good: ${lastError.message}`);
       try {
         await this.#o.onFailed?.(file, lastError, ready.ref);

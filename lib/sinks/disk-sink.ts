@@ -5,7 +5,12 @@
  * In: AssemblyEvents. Out: a ready file (`fullFilepath` set; in `both` mode its bytes are read
  * into memory too) or a Settlement (`mismatched_hash`, `staged`, or passed through).
  * Memory: about one chunk per write in flight; the write callback is held until the positional
- * write finished, which is the backpressure. With a journal, chunks of files that stay in
+ * write finished, which is the backpressure. A complete file is verified, fsynced and renamed
+ * while the next files' chunks are written (up to COMMITS_IN_FLIGHT files at once, one in
+ * `both` mode, which reads each into memory): with many small files their fsyncs overlap
+ * instead of queueing one behind the other. Renames still happen in the order the files
+ * completed (a newer generation lands after an older one; of two colliding paths the first
+ * wins), and events of a path being committed wait for that commit. With a journal, chunks of files that stay in
  * staging for a while are made durable and their records released (`staged`), so a file that
  * never completes does not pin its partitions. A disk error (ENOSPC, EACCES) fails the stream:
  * nothing after the failed write is committed, and a restart picks up from there.
@@ -18,10 +23,14 @@ import { DownloadDataFile } from '../process/download-data-file.js';
 import type { AssemblyEvent, FileRef, SinkEvent } from '../consumer/pipeline-events.js';
 import type { RecordPosition } from '../types.js';
 import { hashMismatch, StagingArea } from './staging-area.js';
+import type { StagedFile } from './staged-file.js';
 import type { StagingJournal } from './staging-journal.js';
 import { StagingSink } from './staging-sink.js';
 
 export const STAGING_DIR_NAME = '.datafile-stream-staging';
+
+/** Complete files verified and moved to their final paths at once. */
+export const COMMITS_IN_FLIGHT = 8;
 
 export interface DiskSinkOptions {
   outputDir: string;
@@ -37,6 +46,10 @@ export interface DiskSinkOptions {
 
 export class DiskSink extends StagingSink {
   readonly #o: DiskSinkOptions & { keepInMemory: boolean };
+  /** Files being committed, by relative path. */
+  readonly #committing = new Map<string, Promise<void>>();
+  /** Settles once the last file started is at its final path (or failed): the next one's rename waits for it. */
+  #lastPlacement: Promise<void> = Promise.resolve();
 
   constructor(options: DiskSinkOptions) {
     const area = new StagingArea({
@@ -50,6 +63,8 @@ export class DiskSink extends StagingSink {
   }
 
   protected override async handle(event: AssemblyEvent): Promise<SinkEvent | undefined> {
+    // A file at the same path being committed (this generation's staging file) is finished first.
+    if (event.kind !== 'settle') await this.#committing.get(event.file.relativePath);
     switch (event.kind) {
       case 'settle':
         return event;
@@ -66,28 +81,52 @@ export class DiskSink extends StagingSink {
         return { kind: 'settle', positions: event.positions, outcome: event.outcome, file: event.file, ...(event.error ? { error: event.error } : {}) };
       }
       case 'complete':
-        return this.#complete(event.file, event.positions);
+        await this.#startCommit(event.file, event.positions);
+        return undefined;
     }
   }
 
-  async #complete(ref: FileRef, positions: RecordPosition[]): Promise<SinkEvent> {
-    const staged = this.area.file(ref);
+  /** Starts committing a complete file once a slot is free; its outcome is pushed when known. */
+  async #startCommit(ref: FileRef, positions: RecordPosition[]): Promise<void> {
+    const limit = this.#o.keepInMemory ? 1 : COMMITS_IN_FLIGHT;
+    while (this.#committing.size >= limit) await Promise.race(this.#committing.values());
+    const name = ref.relativePath;
+    const staged = this.area.beginCommit(ref);
+    const placeAfter = this.#lastPlacement;
+    const completion = this.#complete(ref, staged, positions, placeAfter);
+    this.#lastPlacement = Promise.allSettled([placeAfter, completion]).then(() => undefined);
+    const job = completion.then(
+      (out) => {
+        this.#committing.delete(name);
+        if (!this.destroyed) this.push(out);
+      },
+      (err: unknown) => {
+        this.#committing.delete(name);
+        this.destroy(err as Error); // a failing disk: nothing after it may be committed
+      },
+    );
+    this.#committing.set(name, job);
+  }
+
+  async #complete(ref: FileRef, staged: StagedFile, positions: RecordPosition[], placeAfter: Promise<void>): Promise<SinkEvent> {
     const hash = await staged.digest();
-    this.area.release(ref);
     if (!hash.equals(ref.fileHash)) {
       await staged.discard();
+      this.area.release(ref);
       return hashMismatch(ref, positions, this.#o.logger);
     }
     const size = staged.size;
     let fullFilepath: string;
     try {
-      fullFilepath = await staged.commit(this.#o.outputDir, ref.relativePath);
+      fullFilepath = await staged.commit(this.#o.outputDir, ref.relativePath, placeAfter);
+      this.area.release(ref); // after the rename: a crash before it still finds the journaled chunks
     } catch (err) {
       // A path the output tree cannot hold (a symlink on the way, a file where a directory must
       // be, or the reverse) fails this file only: bad input must not stop the stream, and a
       // restart would hit the same path again.
       if (!isUnplaceable(err)) throw err;
       await staged.discard();
+      this.area.release(ref);
       this.#o.logger.warn({ file: ref.relativePath, code: err.code }, `cannot place the file: ${err.message}`);
       return { kind: 'settle', positions, outcome: 'failed', file: ref, error: err };
     }
@@ -98,6 +137,11 @@ export class DiskSink extends StagingSink {
 
   protected override checkpoint(): Promise<RecordPosition[]> {
     return this.area.checkpoint();
+  }
+
+  /** End of input: the files still being committed are pushed before the stream ends. */
+  protected override async drain(): Promise<void> {
+    while (this.#committing.size > 0) await Promise.all(this.#committing.values());
   }
 }
 

@@ -169,8 +169,12 @@ export class StagedFile {
     return hash.digest();
   }
 
-  /** fsync, close, and rename into `root/relativePath`, refusing symlinks on the way. */
-  async commit(root: string, relativePath: string): Promise<string> {
+  /**
+   * fsync, close, and rename into `root/relativePath`, refusing symlinks on the way. The rename
+   * waits for `placeAfter` (the file before it), so files land in the order they completed
+   * while their fsyncs overlap.
+   */
+  async commit(root: string, relativePath: string, placeAfter?: Promise<unknown>): Promise<string> {
     const handle = await this.#open();
     try {
       await handle.truncate(this.#size); // a longer leftover from an earlier run is cut to size
@@ -179,13 +183,21 @@ export class StagedFile {
       throw diskError(err, this.path);
     }
     await this.close();
+    await placeAfter;
     const target = resolveInside(root, relativePath);
     await assertNoSymlinkEscape(root, relativePath);
     try {
-      await mkdir(dirname(target), { recursive: true });
-      await assertNoSymlinkEscape(root, relativePath);
       crashPoint('before-rename');
-      await rename(this.path, target);
+      try {
+        await rename(this.path, target);
+      } catch (err) {
+        // Its directory does not exist yet (the first file there): create it below the checked
+        // components, check again, and move the file.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await mkdir(dirname(target), { recursive: true });
+        await assertNoSymlinkEscape(root, relativePath);
+        await rename(this.path, target);
+      }
       crashPoint('after-rename');
     } catch (err) {
       throw diskError(err, target);
@@ -212,10 +224,16 @@ export class StagedFile {
     if (this.#handle) return Promise.resolve(this.#handle);
     if (this.#closed) return Promise.reject(new DataFileStreamError('ERR_DISK_WRITE', `staging file ${this.path} is closed`, { path: this.path }));
     this.#opening ??= (async () => {
+      // Read-write, created if missing, never truncated, never through a symlink.
+      const flags = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW;
       try {
-        await mkdir(dirname(this.path), { recursive: true });
-        // Read-write, created if missing, never truncated, never through a symlink.
-        this.#handle = await open(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+        try {
+          this.#handle = await open(this.path, flags, 0o644);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          await mkdir(dirname(this.path), { recursive: true }); // the first file staged here
+          this.#handle = await open(this.path, flags, 0o644);
+        }
         return this.#handle;
       } catch (err) {
         throw diskError(err, this.path);

@@ -28,6 +28,8 @@ interface Entry {
   durable: Set<number>;
   /** Lowest record offset, per partition, of this file's chunks the journal made durable (their records were released). */
   journaledFrom: Map<number, bigint>;
+  /** Complete and being verified and moved to its final path: checkpoints leave it alone. */
+  committing: boolean;
 }
 
 export interface StagingAreaOptions {
@@ -106,6 +108,17 @@ export class StagingArea {
     return [];
   }
 
+  /**
+   * The file is complete: checkpoints no longer sync or journal it while it is verified and
+   * moved, but it stays listed (and journaled) until `release`, so a crash before it reached its
+   * final path still finds its journaled chunks.
+   */
+  beginCommit(ref: FileRef): StagedFile {
+    const entry = this.#entry(ref);
+    entry.committing = true;
+    return entry.staged;
+  }
+
   /** The file leaves staging (committed to its final path, or discarded). */
   release(ref: FileRef): StagedFile | undefined {
     const name = nameOf(ref);
@@ -120,7 +133,7 @@ export class StagingArea {
     const journal = this.#o.journal;
     if (!journal) return [];
     const after = this.#o.stageAfterMs ?? 5000;
-    const ready = [...this.#entries.values()].filter((e) => (e.unjournaled.length > 0 || e.waiting.length > 0) && now - e.openedAt >= after);
+    const ready = [...this.#entries.values()].filter((e) => !e.committing && (e.unjournaled.length > 0 || e.waiting.length > 0) && now - e.openedAt >= after);
     if (ready.length === 0) return [];
     const batches = ready.map((e) => {
       const chunks = e.unjournaled;
@@ -164,6 +177,7 @@ export class StagingArea {
         waiting: [],
         durable: new Set(),
         journaledFrom: new Map(),
+        committing: false,
       };
       this.#entries.set(name, entry);
     }

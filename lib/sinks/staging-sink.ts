@@ -36,6 +36,11 @@ export abstract class StagingSink extends Transform {
   /** Makes what is due durable; returns the records that may now be settled as `staged`. */
   protected abstract checkpoint(): Promise<RecordPosition[]>;
 
+  /** End of input: finishes work still running besides the events (none by default). */
+  protected drain(): Promise<void> {
+    return Promise.resolve();
+  }
+
   override _construct(callback: (error?: Error | null) => void): void {
     if (this.area.journaled) {
       this.#timer = setInterval(() => this.#checkpointNow(), this.#checkpointEveryMs);
@@ -53,7 +58,7 @@ export abstract class StagingSink extends Transform {
 
   override _flush(callback: TransformCallback): void {
     clearInterval(this.#timer);
-    this.#turn.then(() => callback(), callback);
+    this.#turn.then(() => this.drain()).then(() => callback(), callback);
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
