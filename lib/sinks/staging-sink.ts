@@ -1,7 +1,9 @@
 /**
  * StagingSink: what the disk sink and the memory buffer share. Both are Transforms from
  * AssemblyEvents to SinkEvents over a StagingArea, and both handle events one at a time, in turn
- * with the area's periodic checkpoint, so a checkpoint never syncs a file being committed.
+ * with the area's periodic checkpoint, so a checkpoint never runs in the middle of an event. Work
+ * a subclass carries on after its event (the disk sink's commits) marks its files in the area
+ * (`beginCommit`), which checkpoints skip, and finishes in `drain` before the stream ends.
  *
  * A subclass says how one event is handled (`handle`) and what a checkpoint does (`checkpoint`:
  * the positions it released, settled here as `staged`). The checkpoint runs every
