@@ -5,8 +5,9 @@
  * (zero-filled first): about ten copies and six zero-fills of every byte uploaded, which with the
  * garbage collection they caused was most of the uploader's main-thread time.
  *
- * `useLeanEncoderInKafkajs()` changes four methods of kafkajs's `src/protocol/encoder.js` class
- * (same bytes out, test/kafka/lean-encoder.test.ts):
+ * `useLeanEncoderInKafkajs()` replaces six methods and the `buffer` getter of kafkajs's
+ * `src/protocol/encoder.js` class (ensureAvailable, writeBufferInternal, writeBytes, writeEncoder,
+ * writeEncoderArray, size), with the same bytes out (test/kafka/lean-encoder.test.ts):
  * - a buffer of LARGE_PART bytes or more written into an Encoder, or another Encoder holding
  *   such parts, is kept by reference as a part instead of being copied;
  * - `buffer` joins the parts once, into a buffer of exactly their size, and keeps the result;
