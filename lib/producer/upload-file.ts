@@ -73,9 +73,14 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
         options.onChunk?.(chunk.data.length);
       }
       // Every byte sent was read by now: a change after this point is a new content, for the
-      // next scan, not a reason to resend this one.
-      const after = await snapshotFile(path);
+      // next scan, not a reason to resend this one. A file that changed or vanished while it
+      // was read settles only once what was queued of it has been answered, as before.
+      const after = await snapshotFile(path).catch(async (err: unknown) => {
+        await Promise.allSettled(acks);
+        throw err;
+      });
       if (!sameSnapshot(digest, after)) {
+        await Promise.allSettled(acks);
         throw new UploadError('ERR_FILE_CHANGED', `${path} changed while it was being sent`, { path });
       }
       options.onSent?.();
