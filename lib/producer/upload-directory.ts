@@ -22,10 +22,10 @@ import type { ChunkProducer } from './chunk-producer.js';
 import { sameSnapshot, snapshotFile, type FileSnapshot } from './file-chunker.js';
 import { uploadFile, type UploadFileResult } from './upload-file.js';
 
-/** What the uploader needs from its registry (lib/registry/upload-registry.ts). */
 /** Files sent and waiting for acknowledgements at once, beyond the ones being read. */
 export const MAX_FILES_AWAITING_ACK = 1024;
 
+/** What the uploader needs from its registry (lib/registry/upload-registry.ts). */
 export interface UploadLedger {
   isUploaded(relPath: string, size: number, mtimeMs: number): boolean;
   /** Returns the 1-based chunks still to send (all of them unless an upload of this content was cut short). */

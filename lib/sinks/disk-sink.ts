@@ -10,9 +10,9 @@
  * `both` mode, which reads each into memory): with many small files their fsyncs overlap
  * instead of queueing one behind the other. Renames still happen in the order the files
  * completed (a newer generation lands after an older one; of two colliding paths the first
- * wins), and events of a path being committed wait for that commit. With a journal, chunks of files that stay in
- * staging for a while are made durable and their records released (`staged`), so a file that
- * never completes does not pin its partitions. A disk error (ENOSPC, EACCES) fails the stream:
+ * wins), and events of a path being committed wait for that commit. With a journal, chunks of
+ * files that stay in staging for a while are made durable and their records released
+ * (`staged`), so a file that never completes does not pin its partitions. A disk error (ENOSPC, EACCES) fails the stream:
  * nothing after the failed write is committed, and a restart picks up from there.
  */
 import { readFile } from 'node:fs/promises';

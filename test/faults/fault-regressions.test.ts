@@ -14,12 +14,13 @@ import { retentionGapsOf, unrecoverable, verdictDue } from '../../lib/consumer/r
 import { parseStagedFrom, restoredFrom, resumeOffset, stagedMetadata } from '../../lib/consumer/staged-elsewhere.js';
 import { AssemblyError } from '../../lib/errors.js';
 import { ChunkProducer } from '../../lib/producer/chunk-producer.js';
-import { DirectoryUploader, type UploadLedger } from '../../lib/producer/upload-directory.js';
+import { DirectoryUploader } from '../../lib/producer/upload-directory.js';
 import type { InProgressEntry } from '../../lib/registry/file-registry.js';
 import { MemoryBuffer } from '../../lib/sinks/memory-buffer.js';
 import { StagingArea } from '../../lib/sinks/staging-area.js';
 import { StagingJournal } from '../../lib/sinks/staging-journal.js';
 import { chunksOf, drive, Log, run, silent, tempDir, tick } from '../consumer/stage-fixtures.js';
+import { memoryLedger } from '../producer/upload-fixtures.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -155,14 +156,7 @@ test('scenario 3: upload-directory retries a file whose upload the broker failed
     },
   } as unknown as Producer;
   const producer = new ChunkProducer(failing, { topic: 't', compression: kafkajs.CompressionTypes.None, lingerMs: 1 });
-  const uploaded: string[] = [];
-  const ledger: UploadLedger = {
-    isUploaded: () => false,
-    markStarted: (_rel, info) => Array.from({ length: info.nChunks }, (_, i) => i + 1),
-    markChunkAcked: () => undefined,
-    markUploaded: (rel) => void uploaded.push(rel),
-    flush: async () => undefined,
-  };
+  const { ledger, uploaded } = memoryLedger();
   const uploader = new DirectoryUploader({ root: dir, producer, registry: ledger, logger: silent, chunkSize: 4096, uploadExisting: true, watchdogLagTime: 0.05, pollInterval: 20 });
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), 10_000);

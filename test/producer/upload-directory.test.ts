@@ -10,12 +10,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type Producer, type ProducerRecord } from 'kafkajs';
-import pino from 'pino';
 import { decodeChunk } from '../../lib/codec/chunk-codec.js';
 import { ChunkProducer } from '../../lib/producer/chunk-producer.js';
-import { DirectoryUploader, type UploadLedger } from '../../lib/producer/upload-directory.js';
-
-const silent = pino({ level: 'silent' });
+import { DirectoryUploader } from '../../lib/producer/upload-directory.js';
+import { silent } from '../consumer/stage-fixtures.js';
+import { memoryLedger } from './upload-fixtures.js';
 
 test('files whose chunks are queued free their slot before the broker acknowledges them', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'upload-dir-'));
@@ -35,14 +34,7 @@ test('files whose chunks are queued free their slot before the broker acknowledg
     },
   } as unknown as Producer;
   const chunks = new ChunkProducer(producer, { topic: 't', compression: kafkajs.CompressionTypes.None, batchBytes: 1 << 20, lingerMs: 5 });
-  const uploaded: string[] = [];
-  const ledger: UploadLedger = {
-    isUploaded: () => false,
-    markStarted: (_rel, info) => Array.from({ length: info.nChunks }, (_, i) => i + 1),
-    markChunkAcked: () => undefined,
-    markUploaded: (rel) => void uploaded.push(rel),
-    flush: async () => undefined,
-  };
+  const { ledger, uploaded } = memoryLedger();
   const uploader = new DirectoryUploader({ root: dir, producer: chunks, registry: ledger, logger: silent, chunkSize: 4096, nThreads: 2, uploadExisting: true, pollInterval: 20 });
   const stop = new AbortController();
   const running = uploader.run(stop.signal, () => uploader.idle(0.2));

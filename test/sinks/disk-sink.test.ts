@@ -22,6 +22,14 @@ function assembler(): ChunkAssembler {
   return new ChunkAssembler({ logger: silent, reservedTopLevel: ['LOGS', STAGING_DIR_NAME] });
 }
 
+/** `bytes` of content that differs per seed and per 4 KiB page (cheap to make, big enough for the hash worker). */
+function seededContent(bytes: number, seed: number): Buffer {
+  const random = prng(seed);
+  const content = Buffer.alloc(bytes);
+  for (let i = 0; i < content.length; i += 4096) content.writeUInt32LE(Math.floor(random() * 2 ** 32), i);
+  return content;
+}
+
 async function stagingLeftovers(outputDir: string): Promise<string[]> {
   const dir = join(outputDir, STAGING_DIR_NAME);
   return existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.part')) : [];
@@ -243,11 +251,9 @@ test('destroy(err) mid-file: error then close, nothing emitted after, no final f
 test('files are committed while later ones are written, yet two generations of one path land in order', async (t) => {
   const outputDir = await tempDir(t);
   const log = new Log();
-  const random = prng(21);
   // The older generation is big (hashed on the worker, slow to verify), the newer one tiny: the
   // newer would reach the final path first if commits of one path could overlap.
-  const older = Buffer.alloc(12 << 20);
-  for (let i = 0; i < older.length; i += 4096) older.writeUInt32LE(Math.floor(random() * 2 ** 32), i);
+  const older = seededContent(12 << 20, 21);
   const newer = Buffer.from('the newer generation');
   const small = Array.from({ length: 30 }, (_, i) => ({ path: `many/f${i}.dat`, content: Buffer.from(`small file ${i} `.repeat(i + 1)) }));
   const olderChunks = chunksOf(older, { subdir: 'gen', filename: 'f.bin', chunkSize: 1 << 20 });
@@ -270,9 +276,7 @@ test('files are committed while later ones are written, yet two generations of o
 test('a file whose chunks come again while its first copy is being committed is committed twice, intact', async (t) => {
   const outputDir = await tempDir(t);
   const log = new Log();
-  const random = prng(5);
-  const content = Buffer.alloc(6 << 20);
-  for (let i = 0; i < content.length; i += 4096) content.writeUInt32LE(Math.floor(random() * 2 ** 32), i);
+  const content = seededContent(6 << 20, 5);
   const events = await run<AssemblyEvent>(chunksOf(content, { subdir: 'again', filename: 'f.bin', chunkSize: 1 << 20 }).map((c) => log.item(c)), assembler());
   // The assembler settles a repeat of a file it just completed itself; one that forgot it (or a
   // sink fed directly) sends the same staging file's events again right behind the complete.
