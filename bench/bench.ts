@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import minimist from 'minimist';
 import type { Admin } from 'kafkajs';
 import { createKafka } from '../lib/kafka/kafka-client.js';
+import { createTopic } from '../lib/kafka/create-topic.js';
 import { corpusSpecs, ensureCorpus, type Corpus } from './corpora.js';
 import { measureConsumer, measureHashCeiling, measureUploader, recordCount, type Row, type RunTarget } from './measure.js';
 import { BOOTSTRAP, benchContext, programs, type BenchContext } from './programs.js';
@@ -121,7 +122,7 @@ class Bench {
 
   async topic(corpus: string, role: string): Promise<string> {
     const name = `bench-${corpus}-${role}-${this.runId}`;
-    await this.admin.createTopics({ topics: [{ topic: name, numPartitions: 3 }], waitForLeaders: true });
+    await createTopic(this.admin, { topic: name, numPartitions: 3 });
     this.topics.push(name);
     return name;
   }

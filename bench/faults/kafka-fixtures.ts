@@ -5,6 +5,7 @@
  */
 import kafkajs, { type Admin, type ITopicConfig, type Kafka } from 'kafkajs';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
+import { createTopic } from '../../lib/kafka/create-topic.js';
 import { FilePartitioner } from '../../lib/producer/file-partitioner.js';
 
 const { CompressionTypes } = kafkajs;
@@ -45,17 +46,7 @@ export class KafkaFixtures {
   /** Creates the topic and waits until every partition has a leader (a broker just started may take a while). */
   async createTopic(topic: string, numPartitions: number, configEntries: ITopicConfig['configEntries'] = []): Promise<void> {
     await this.withAdmin(async (admin) => {
-      await admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: false });
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const ready = await admin
-          .fetchTopicMetadata({ topics: [topic] })
-          .then((m) => m.topics[0]?.partitions.length === numPartitions && m.topics[0].partitions.every((p) => p.leader >= 0))
-          .catch(() => false);
-        if (ready) return;
-        if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions without a leader after 60 s`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      await createTopic(admin, { topic, numPartitions, configEntries });
     });
   }
 

@@ -8,6 +8,7 @@
  */
 import kafkajs from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createTopic } from '../kafka/create-topic.js';
 
 export const READY_TOPIC = '__datafile_stream_ready';
 
@@ -18,9 +19,8 @@ export async function hostsPartitions(port: number, deadline: number): Promise<b
     await admin.connect();
     while (Date.now() < deadline) {
       try {
-        await admin.createTopics({ topics: [{ topic: READY_TOPIC, numPartitions: 1 }], waitForLeaders: true, timeout: 5000 });
-        const { topics } = await admin.fetchTopicMetadata({ topics: [READY_TOPIC] });
-        if ((topics[0]?.partitions ?? []).some((p) => p.leader >= 0)) return true;
+        await createTopic(admin, { topic: READY_TOPIC, numPartitions: 1 }, 5000);
+        return true;
       } catch {
         // not ready yet
       }

@@ -6,6 +6,7 @@
  */
 import kafkajs, { type Kafka } from 'kafkajs';
 import { DataFileStreamError } from '../errors.js';
+import { createTopic } from './create-topic.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -18,7 +19,7 @@ export async function ensureTopic(kafka: Kafka, topic: string): Promise<{ partit
       if (!(await brokerCreatesTopics(admin))) {
         throw new DataFileStreamError('ERR_TOPIC_MISSING', `topic "${topic}" does not exist and the broker does not create topics automatically; create it first`, { topic });
       }
-      created = await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+      created = await createTopic(admin, { topic });
     }
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     return { partitions: metadata.topics[0]?.partitions.length ?? 0, created };

@@ -6,6 +6,7 @@ import { join, relative, sep } from 'node:path';
 import pino from 'pino';
 import type { Admin, Producer } from 'kafkajs';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
+import { createTopic as createKafkaTopic } from '../../lib/kafka/create-topic.js';
 import type { RawRecord } from '../../bench/faults/kafka-fixtures.js';
 
 export const BROKER = '127.0.0.1:9092';
@@ -43,7 +44,7 @@ export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T>
 }
 
 export async function createTopic(topic: string, partitions: number): Promise<void> {
-  await withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true }));
+  await withAdmin((admin) => createKafkaTopic(admin, { topic, numPartitions: partitions }));
 }
 
 // The fault matrix cuts files and builds records the same way.

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
+import { createTopic } from '../../lib/kafka/create-topic.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BOOTSTRAP = '127.0.0.1:9092';
@@ -163,7 +164,7 @@ export class Scope {
     const name = `interop-${label}-${Date.now()}-${randomBytes(3).toString('hex')}`;
     this.topics.push(name);
     await withAdmin(async (admin) => {
-      await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
+      await createTopic(admin, { topic: name, numPartitions: partitions });
     });
     return name;
   }
