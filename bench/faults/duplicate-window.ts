@@ -22,7 +22,13 @@ export function duplicatesPerRun(lines: RecordLine[], expected: Map<string, stri
   return perPid;
 }
 
-/** n_threads in processing + files one run can process within a commit interval. */
-export function inFlightWindow(nThreads: number, slowMs: number, commitIntervalMs = 1000): number {
-  return nThreads + Math.ceil(commitIntervalMs / Math.max(1, slowMs)) * nThreads;
+/**
+ * The files a crash can make the program process again although their processing had ended: each
+ * processed file starts a flush of the processed rows at once (lib/offsets/offset-committer.ts),
+ * so they are the files whose processing ended while the last flush ran (at most n_threads, one
+ * per thread) and those ending during the flush that follows it. `flushMs` is a generous bound
+ * on one append + fsync on a loaded machine.
+ */
+export function inFlightWindow(nThreads: number, slowMs: number, flushMs = 100): number {
+  return nThreads + Math.ceil(flushMs / Math.max(1, slowMs)) * nThreads;
 }

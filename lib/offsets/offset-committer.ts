@@ -7,6 +7,10 @@
  * crash at any point either re-reads a record or finds its file in the registry, never loses
  * it. Commits run every `intervalMs` and once more at the end (`_final`). A failed commit is
  * logged and retried with the next one; nothing is ever committed past unfinished work.
+ *
+ * Processed rows do not wait for the commit: each processed file starts a flush of the processed
+ * rows (one at a time; files processed meanwhile share the next), so a crash makes the program
+ * process again only the files in processing and those of the last flush, not a whole interval's.
  */
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -23,6 +27,8 @@ export interface CommitterRegistry {
   markMismatchedHash(file: { filename: string; relativeFilepath: string; nTotalChunks: number }): void;
   clearInProgress(relativeFilepath: string): boolean;
   flush(): Promise<void>;
+  /** Makes the processed rows durable now (not the in-progress table). */
+  flushProcessed?(): Promise<void>;
 }
 
 export interface OffsetCommitterOptions {
@@ -42,6 +48,9 @@ export class OffsetCommitter extends Writable {
   #timer: NodeJS.Timeout | undefined;
   #committing: Promise<void> = Promise.resolve();
   #commits = 0;
+  /** The flush of processed rows under way, and whether files were processed since it began. */
+  #processedFlush: Promise<void> | undefined;
+  #processedSinceFlush = false;
 
   constructor(options: OffsetCommitterOptions) {
     super({ objectMode: true, highWaterMark: 16 });
@@ -110,6 +119,26 @@ export class OffsetCommitter extends Writable {
     }
   }
 
+  #flushProcessedSoon(): void {
+    const registry = this.#o.registry;
+    if (registry?.flushProcessed === undefined) return;
+    if (this.#processedFlush !== undefined) {
+      this.#processedSinceFlush = true;
+      return;
+    }
+    this.#processedFlush = registry
+      .flushProcessed()
+      // Not fatal here: the rows stay buffered and the next commit's flush retries them (and
+      // does not commit if that fails too).
+      .catch((err: unknown) => this.#o.logger.warn({ err, code: errorCodeOf(err) }, 'processed-files flush failed; the next commit retries it'))
+      .finally(() => {
+        this.#processedFlush = undefined;
+        if (!this.#processedSinceFlush) return;
+        this.#processedSinceFlush = false;
+        this.#flushProcessedSoon();
+      });
+  }
+
   async #record(s: Settlement): Promise<void> {
     const registry = this.#o.registry;
     const ref = s.file;
@@ -122,6 +151,7 @@ export class OffsetCommitter extends Writable {
       switch (s.outcome) {
         case 'processed':
           registry.markProcessed(file);
+          this.#flushProcessedSoon();
           break;
         case 'failed':
           registry.markFailed(file, s.error);

@@ -18,6 +18,8 @@
  * In:  `mark*` calls change memory only; `flush()` makes them durable: processed rows are
  *      appended and fsynced first, then the in-progress table is rewritten if it changed. A
  *      caller commits Kafka offsets covering a file only after the flush that recorded it.
+ *      `flushProcessed()` makes only the processed rows durable (one append and fsync), so a
+ *      file just processed is not processed again after a crash, long before the next commit.
  * Out: `isProcessed`, `inProgressFiles`, `failedFiles`.
  * Crash between the two writes: the file is in both tables; opening drops an `in_progress` row
  *      whose path was processed at or after its most recent message.
@@ -203,6 +205,14 @@ export class FileRegistry {
   /** Files whose reconstruction did not match the file hash. */
   mismatchedHashFiles(): InProgressEntry[] {
     return this.inProgressFiles().filter((entry) => entry.status === FILE_STATUS.mismatchedHash);
+  }
+
+  /**
+   * Makes the processed rows so far durable, not the in-progress table. Enough for a crash not to
+   * process these files again: opening drops the in-progress rows they leave behind.
+   */
+  flushProcessed(): Promise<void> {
+    return this.#processedTable.flush();
   }
 
   /** Makes every change so far durable (processed rows first, then the in-progress table). */

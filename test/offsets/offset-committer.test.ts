@@ -213,3 +213,61 @@ test('destroy(err): error then close, and no commit afterwards', async () => {
   assert.equal(commits.length, 0, 'the timer is stopped: nothing is committed after destroy');
   assert.equal((late as NodeJS.ErrnoException | undefined)?.code, 'ERR_STREAM_DESTROYED');
 });
+
+/** A registry whose processed rows can be made durable on their own (FileRegistry does). */
+class EagerRegistry extends FakeRegistry {
+  processedGate: Promise<void> | undefined;
+  failProcessed = 0;
+  async flushProcessed(): Promise<void> {
+    this.trace.push('flush-processed');
+    await this.processedGate;
+    if (this.failProcessed > 0) {
+      this.failProcessed--;
+      throw new Error('disk full');
+    }
+    this.trace.push('processed-durable');
+  }
+}
+
+function setupEager() {
+  const trace: string[] = [];
+  const registry = new EagerRegistry(trace);
+  const tracker = new OffsetTracker();
+  const committer = new OffsetCommitter({ tracker, registry, logger: silent, intervalMs: 3_600_000, commit: async () => undefined });
+  return { trace, registry, tracker, committer };
+}
+
+test('a processed file is made durable at once, not at the next commit; files processed meanwhile share one more flush', async () => {
+  const { trace, registry, tracker, committer } = setupEager();
+  observe(tracker, 0, 0, 5);
+  let open!: () => void;
+  registry.processedGate = new Promise((resolve) => (open = resolve));
+  await write(committer, { kind: 'settle', positions: at(0, 0), outcome: 'processed', file: ref('a.csv') });
+  assert.deepEqual(trace, ['processed:a.csv', 'flush-processed'], 'the flush starts with the first processed file');
+  for (const [i, name] of ['b.csv', 'c.csv', 'd.csv'].entries()) {
+    await write(committer, { kind: 'settle', positions: at(0, i + 1), outcome: 'processed', file: ref(name) });
+  }
+  await write(committer, { kind: 'settle', positions: at(0, 4), outcome: 'failed', file: ref('e.csv'), error: new Error('x') });
+  registry.processedGate = undefined;
+  open();
+  await tick();
+  assert.deepEqual(trace, [
+    'processed:a.csv', 'flush-processed', 'processed:b.csv', 'processed:c.csv', 'processed:d.csv', 'failed:e.csv:x',
+    'processed-durable', 'flush-processed', 'processed-durable',
+  ]);
+  await tick();
+  assert.equal(trace.filter((e) => e === 'flush-processed').length, 2, 'no flush without new processed files');
+});
+
+test('a failed flush of processed rows does not stop the stream; the next processed file flushes again', async () => {
+  const { trace, registry, tracker, committer } = setupEager();
+  observe(tracker, 0, 0, 1);
+  const events = recordEvents(committer, ['error', 'close']);
+  registry.failProcessed = 1;
+  await write(committer, { kind: 'settle', positions: at(0, 0), outcome: 'processed', file: ref('a.csv') });
+  await tick();
+  await write(committer, { kind: 'settle', positions: at(0, 1), outcome: 'processed', file: ref('b.csv') });
+  await tick();
+  assert.deepEqual(events, []);
+  assert.deepEqual(trace, ['processed:a.csv', 'flush-processed', 'processed:b.csv', 'flush-processed', 'processed-durable']);
+});

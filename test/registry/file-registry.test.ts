@@ -157,6 +157,27 @@ test('a crash between the processed append and the in-progress rewrite is reconc
   assert.equal(await readFile(again.inProgressPath, 'utf8'), `${IN_PROGRESS_HEADER}\n`);
 });
 
+test('flushProcessed makes the processed rows durable and leaves the in-progress table as it was; reopening reconciles', async (t) => {
+  const { dir, track } = await tempDir(t);
+  const a = file('a.dat', 'a');
+  const b = file('b.dat', 'b');
+  const registry = await FileRegistry.open({ dir, topic: 't', group: 'g', now: clock() });
+  registry.markInProgress(a);
+  registry.markInProgress(b);
+  await registry.flush();
+  const inProgressBefore = await readFile(registry.inProgressPath, 'utf8');
+  registry.markProcessed(a);
+  await registry.flushProcessed();
+  assert.match(await readFile(registry.processedPath, 'utf8'), /^a\.dat;a\.dat;2;/m, 'the processed row is on disk');
+  assert.equal(await readFile(registry.inProgressPath, 'utf8'), inProgressBefore, 'the in-progress table waits for flush()');
+
+  // A crash now: a reopened registry knows a.dat is done and keeps only b.dat in progress.
+  const again = track(await FileRegistry.open({ dir, topic: 't', group: 'g' }));
+  assert.equal(again.isProcessed('a.dat', a.fileHash), true);
+  assert.deepEqual(again.inProgressFiles().map((e) => e.relativeFilepath), ['b.dat']);
+  await registry.close();
+});
+
 test('a torn processed row from a crash is dropped, earlier rows kept', async (t) => {
   const { dir, track } = await tempDir(t);
   const a = file('a.dat', 'a');

@@ -80,7 +80,7 @@ export const randomKills: Scenario = {
           { name: 'final run exits 0', ok: final.code === 0, detail: `exit ${final.code}` },
           { name: `duplicates per crash <= in-flight window ${window}`, ok: worst <= window, detail: `worst ${worst}` },
         ],
-        notes: [`worst crash: ${worst} duplicates (window ${window}: ${N_THREADS} threads + files per 1 s registry flush at ${SLOW_MS} ms each)`, ...outside.entries.slice(0, 3)],
+        notes: [`worst crash: ${worst} duplicates (window ${window}: ${N_THREADS} threads + files ending during one flush of processed rows at ${SLOW_MS} ms each)`, ...outside.entries.slice(0, 3)],
       });
     } finally {
       if (!ctx.keep) await box.cleanup();
