@@ -23,12 +23,12 @@ export function duplicatesPerRun(lines: RecordLine[], expected: Map<string, stri
 }
 
 /**
- * The files a crash can make the program process again although their processing had ended: each
- * processed file starts a flush of the processed rows at once (lib/offsets/offset-committer.ts),
- * so they are the files whose processing ended while the last flush ran (at most n_threads, one
- * per thread) and those ending during the flush that follows it. `flushMs` is a generous bound
- * on one append + fsync on a loaded machine.
+ * The files a crash can make the program process again although their processing had ended: a
+ * processed file starts a flush of the processed rows, at most one per 100 ms
+ * (lib/offsets/offset-committer.ts), so they are the files whose processing ended while the last
+ * flush ran or waited out its gap (one per thread, more when files take less than the gap) and
+ * those ending during the next. `flushMs` bounds gap + append + fsync on a loaded machine.
  */
-export function inFlightWindow(nThreads: number, slowMs: number, flushMs = 100): number {
+export function inFlightWindow(nThreads: number, slowMs: number, flushMs = 200): number {
   return nThreads + Math.ceil(flushMs / Math.max(1, slowMs)) * nThreads;
 }

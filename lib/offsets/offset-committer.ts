@@ -8,11 +8,14 @@
  * it. Commits run every `intervalMs` and once more at the end (`_final`). A failed commit is
  * logged and retried with the next one; nothing is ever committed past unfinished work.
  *
- * Processed rows do not wait for the commit: each processed file starts a flush of the processed
- * rows (one at a time; files processed meanwhile share the next), so a crash makes the program
- * process again only the files in processing and those of the last flush, not a whole interval's.
+ * Processed rows do not wait for the commit: a processed file starts a flush of the processed
+ * rows (one at a time, at most one per `processedFlushGapMs`; files processed meanwhile share the
+ * next), so a crash makes the program process again only the files in processing and those that
+ * ended within about one gap, not a whole commit interval's. The gap keeps a stream of small
+ * files from holding a thread of the I/O pool in fsync all the time.
  */
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { errorCodeOf } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
@@ -41,6 +44,8 @@ export interface OffsetCommitterOptions {
   intervalMs?: number;
   /** Sees every settlement after it was recorded (counters, callbacks). */
   onSettled?: (settlement: Settlement) => void | Promise<void>;
+  /** Least time between the starts of two flushes of processed rows (default 100 ms). */
+  processedFlushGapMs?: number;
 }
 
 export class OffsetCommitter extends Writable {
@@ -126,11 +131,13 @@ export class OffsetCommitter extends Writable {
       this.#processedSinceFlush = true;
       return;
     }
+    const started = Date.now();
     this.#processedFlush = registry
       .flushProcessed()
       // Not fatal here: the rows stay buffered and the next commit's flush retries them (and
       // does not commit if that fails too).
       .catch((err: unknown) => this.#o.logger.warn({ err, code: errorCodeOf(err) }, 'processed-files flush failed; the next commit retries it'))
+      .then(() => sleep(Math.max(0, started + (this.#o.processedFlushGapMs ?? 100) - Date.now()), undefined, { ref: false }))
       .finally(() => {
         this.#processedFlush = undefined;
         if (!this.#processedSinceFlush) return;

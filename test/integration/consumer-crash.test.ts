@@ -50,9 +50,10 @@ async function checkOutcome(topic: string, group: string, out: string, record: s
 }
 
 /**
- * Files a crash may make the program process again although their processing had ended: each
- * processed file's registry row is flushed at once, so only files ending while that flush runs
- * (one per thread) and those ending during the next are at risk: 2 x n_threads (default 2).
+ * Files a crash may make the program process again although their processing had ended: a
+ * processed file's registry row is flushed within 100 ms, so with files taking 150 ms only those
+ * ending while that flush runs (one per thread) and those ending during the next are at risk:
+ * 2 x n_threads (default 2). bench/faults/duplicate-window.ts has the general bound.
  */
 const WINDOW = 4;
 

@@ -229,11 +229,11 @@ class EagerRegistry extends FakeRegistry {
   }
 }
 
-function setupEager() {
+function setupEager(processedFlushGapMs = 0) {
   const trace: string[] = [];
   const registry = new EagerRegistry(trace);
   const tracker = new OffsetTracker();
-  const committer = new OffsetCommitter({ tracker, registry, logger: silent, intervalMs: 3_600_000, commit: async () => undefined });
+  const committer = new OffsetCommitter({ tracker, registry, logger: silent, intervalMs: 3_600_000, processedFlushGapMs, commit: async () => undefined });
   return { trace, registry, tracker, committer };
 }
 
@@ -250,7 +250,7 @@ test('a processed file is made durable at once, not at the next commit; files pr
   await write(committer, { kind: 'settle', positions: at(0, 4), outcome: 'failed', file: ref('e.csv'), error: new Error('x') });
   registry.processedGate = undefined;
   open();
-  await tick();
+  await tick(20);
   assert.deepEqual(trace, [
     'processed:a.csv', 'flush-processed', 'processed:b.csv', 'processed:c.csv', 'processed:d.csv', 'failed:e.csv:x',
     'processed-durable', 'flush-processed', 'processed-durable',
@@ -265,9 +265,27 @@ test('a failed flush of processed rows does not stop the stream; the next proces
   const events = recordEvents(committer, ['error', 'close']);
   registry.failProcessed = 1;
   await write(committer, { kind: 'settle', positions: at(0, 0), outcome: 'processed', file: ref('a.csv') });
-  await tick();
+  await tick(20);
   await write(committer, { kind: 'settle', positions: at(0, 1), outcome: 'processed', file: ref('b.csv') });
-  await tick();
+  await tick(20);
   assert.deepEqual(events, []);
   assert.deepEqual(trace, ['processed:a.csv', 'flush-processed', 'processed:b.csv', 'flush-processed', 'processed-durable']);
+});
+
+test('flushes of processed rows start at least processedFlushGapMs apart', async () => {
+  const { trace, tracker, committer } = setupEager(80);
+  observe(tracker, 0, 0, 1);
+  const starts: number[] = [];
+  const t0 = Date.now();
+  const push = trace.push.bind(trace);
+  trace.push = (...items: string[]) => {
+    if (items.includes('flush-processed')) starts.push(Date.now() - t0);
+    return push(...items);
+  };
+  await write(committer, { kind: 'settle', positions: at(0, 0), outcome: 'processed', file: ref('a.csv') });
+  await tick();
+  await write(committer, { kind: 'settle', positions: at(0, 1), outcome: 'processed', file: ref('b.csv') });
+  await tick(150);
+  assert.equal(starts.length, 2, `trace: ${trace.join(' ')}`);
+  assert.ok(starts[1]! - starts[0]! >= 75, `second flush ${starts[1]! - starts[0]!} ms after the first`);
 });
