@@ -29,7 +29,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +155,22 @@ class Bench {
     return mkdtemp(join(this.work, `${label}-`));
   }
 
+  /**
+   * Runs one of OpenMSIStream's programs, and once more if it fails: now and then one exits 1 at
+   * start with no output (seen once in CI: DataFileUploadDirectory on the quick corpus A). The
+   * row of the second run says why the first failed, with the tail of the program's log file.
+   */
+  async theirs(logFile: string, run: () => Promise<Row>): Promise<Row> {
+    const first = await run();
+    if (first.ok) return first;
+    const logTail = (await readFile(logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-10).join('\n');
+    const why = `${first.error ?? 'failed'}${logTail ? `\nits log (${logFile}):\n${logTail}` : ''}`;
+    log(`${first.label} failed; running it once more. ${why}`);
+    const second = await run();
+    second.retriedAfter = why;
+    return second;
+  }
+
   /** Upload directories get LOGS/ from both toolkits; each upload starts from a clean tree. */
   async cleanCorpus(corpus: Corpus): Promise<void> {
     await rm(join(corpus.dir, 'LOGS'), { recursive: true, force: true });
@@ -181,10 +197,17 @@ class Bench {
       if ((await recordCount(this.admin, topic)) !== records) throw new Error(`seeding ${topic} did not produce ${records} records`);
     }
     if (full && this.options.openmsistream) {
-      const theirs = await this.topic(name, 'oms');
-      this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-directory'), programs.openmsistreamUploadDirectory(ctx, corpus.dir, theirs), theirs, this.admin, records, cap));
+      this.record(
+        await this.theirs(join(corpus.dir, 'LOGS', 'DataFileUploadDirectory.log'), async () => {
+          const theirs = await this.topic(name, 'oms');
+          try {
+            return await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-directory'), programs.openmsistreamUploadDirectory(ctx, corpus.dir, theirs), theirs, this.admin, records, cap);
+          } finally {
+            await this.dropTopic(theirs);
+          }
+        }),
+      );
       await this.cleanCorpus(corpus);
-      await this.dropTopic(theirs);
     }
     if (name === 'A') {
       const one = corpus.files.slice(0, 1);
@@ -193,10 +216,17 @@ class Bench {
       this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-file', one), programs.oursUploadFile(ctx, path, oursFile), oursFile, this.admin, this.chunks(one), cap));
       await this.dropTopic(oursFile);
       if (this.options.openmsistream) {
-        const theirsFile = await this.topic(name, 'file-oms');
         const cwd = await this.outDir('uploaddatafile');
-        this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-file', one), programs.openmsistreamUploadFile(ctx, path, theirsFile, cwd), theirsFile, this.admin, this.chunks(one), cap));
-        await this.dropTopic(theirsFile);
+        this.record(
+          await this.theirs(join(corpus.dir, 'UploadDataFile.log'), async () => {
+            const theirsFile = await this.topic(name, 'file-oms');
+            try {
+              return await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-file', one), programs.openmsistreamUploadFile(ctx, path, theirsFile, cwd), theirsFile, this.admin, this.chunks(one), cap);
+            } finally {
+              await this.dropTopic(theirsFile);
+            }
+          }),
+        );
         await rm(cwd, { recursive: true, force: true });
       }
     }
@@ -222,7 +252,12 @@ class Bench {
     if (full && this.options.openmsistream) {
       const parent = await this.outDir(`${name}-oms`);
       const out = join(parent, 'out');
-      this.record(await measureConsumer(ctx, this.target(corpus, 'consume', 'openmsistream-download'), programs.openmsistreamDownload(ctx, out, topic, parent), topic, this.options.verify ? { verifyDir: out } : {}));
+      this.record(
+        await this.theirs(join(out, 'LOGS', 'DataFileDownloadDirectory.log'), async () => {
+          await rm(out, { recursive: true, force: true });
+          return measureConsumer(ctx, this.target(corpus, 'consume', 'openmsistream-download'), programs.openmsistreamDownload(ctx, out, topic, parent), topic, this.options.verify ? { verifyDir: out } : {});
+        }),
+      );
       await rm(parent, { recursive: true, force: true });
     }
     await this.dropTopic(topic);

@@ -70,6 +70,8 @@ export interface Row {
   /** Memory mode only: the configured --memory_budget. */
   memoryBudgetMiB?: number;
   loadAvg1: { before: number; after: number };
+  /** An OpenMSIStream run that failed and was run once more (bench.ts `theirs`): why it failed. */
+  retriedAfter?: string;
 }
 
 const MiB = 1024 * 1024;

@@ -182,8 +182,9 @@ export function renderMarkdown(result: BenchResult): string {
             : r.verified
               ? 'yes'
               : 'NO';
+      const retried = r.retriedAfter ? ` (second run; the first failed: ${firstLine(r.retriedAfter)})` : '';
       lines.push(
-        `| ${what} | ${fmt(r.mibPerSec)} | ${fmt(r.filesPerSec, r.filesPerSec !== null && r.filesPerSec < 10 ? 2 : 1)} | ${seconds} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuSeconds)} | ${fmt(r.mibPerCpuSecond)} | ${vsColumn(result, r)} | ${status} | ${r.loadAvg1.before.toFixed(1)} -> ${r.loadAvg1.after.toFixed(1)} |`,
+        `| ${what} | ${fmt(r.mibPerSec)} | ${fmt(r.filesPerSec, r.filesPerSec !== null && r.filesPerSec < 10 ? 2 : 1)} | ${seconds} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuSeconds)} | ${fmt(r.mibPerCpuSecond)} | ${vsColumn(result, r)} | ${status}${retried} | ${r.loadAvg1.before.toFixed(1)} -> ${r.loadAvg1.after.toFixed(1)} |`,
       );
     }
     lines.push('');
