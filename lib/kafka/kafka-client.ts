@@ -52,6 +52,17 @@ function kafkajsLevel(logger: Logger | undefined): number {
   return KafkaLogLevel.NOTHING;
 }
 
+/**
+ * Answers a broker gives while a partition is being created or its leadership moves. kafkajs logs
+ * each at error level although it retries them (and the toolkit's createTopic waits them out);
+ * a request that fails for good is reported by whoever made it. They go to debug here.
+ */
+const TRANSIENT_ANSWERS = new Set([
+  'This server is not the leader for that topic-partition',
+  'This server does not host this topic-partition',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+]);
+
 /** A kafkajs `logCreator` that writes into a child of `logger`. */
 export function pinoLogCreator(logger: Logger): logCreator {
   const child = logger.child({ component: 'kafkajs' });
@@ -59,7 +70,8 @@ export function pinoLogCreator(logger: Logger): logCreator {
     ({ namespace, level, log }: LogEntry) => {
       // pino stamps its own time and name; kafkajs's copies would only collide with them.
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
-      child[pinoMethod(level)]({ namespace, ...fields }, message);
+      const transient = namespace === 'Connection' && typeof fields.error === 'string' && TRANSIENT_ANSWERS.has(fields.error);
+      child[transient ? 'debug' : pinoMethod(level)]({ namespace, ...fields }, message);
     };
 }
 

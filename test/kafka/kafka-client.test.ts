@@ -57,6 +57,22 @@ test('kafkajs levels map to pino levels: ERROR->error, WARN->warn, INFO->debug, 
   }
 });
 
+test("the broker's transient answers (partition not yet served, leadership moving) are debug, other response errors stay errors", async () => {
+  const { logger, lines } = captureLogger('debug');
+  const log = pinoLogCreator(logger)(logLevel.DEBUG);
+  const response = (error: string) => ({
+    namespace: 'Connection',
+    level: logLevel.ERROR,
+    label: 'ERROR',
+    log: { timestamp: '2020-01-01T00:00:00Z', logger: 'kafkajs', message: 'Response ListOffsets(key: 2, version: 3)', error, correlationId: 1 },
+  });
+  log(response('This server is not the leader for that topic-partition'));
+  log(response('This server does not host this topic-partition'));
+  log(response('Not authorized to access topics: [Topic authorization failed]'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(lines.map((l) => l.level), [20, 20, 50]);
+});
+
 test('a client logs through the pino logger, filtered at the pino level', async () => {
   const { logger, lines } = captureLogger('warn');
   const kafka = createKafka({ brokers: ['127.0.0.1:1'], logger });
