@@ -171,9 +171,13 @@ class Bench {
     return second;
   }
 
-  /** Upload directories get LOGS/ from both toolkits; each upload starts from a clean tree. */
+  /**
+   * Upload directories get LOGS/ from both toolkits, and OpenMSIStream's UploadDataFile writes its
+   * log beside the file it sends; each upload starts from the corpus alone.
+   */
   async cleanCorpus(corpus: Corpus): Promise<void> {
     await rm(join(corpus.dir, 'LOGS'), { recursive: true, force: true });
+    await rm(join(corpus.dir, 'UploadDataFile.log'), { force: true });
   }
 
   async corpus(corpus: Corpus): Promise<void> {
@@ -228,6 +232,7 @@ class Bench {
           }),
         );
         await rm(cwd, { recursive: true, force: true });
+        await this.cleanCorpus(corpus);
       }
     }
 
