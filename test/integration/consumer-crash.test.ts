@@ -8,11 +8,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertCommittedToEnd, bytes, chunksOf, createTopic, produce, readRecordLines, recordOf, runCli, sha512Hex, treeHashes, uniqueName,
+  assertCommittedToEnd, bytes, chunksOf, createTopic, produce, recordOf, runCli, sha512Hex, treeHashes, uniqueName,
 } from './consumer-support.js';
+import { duplicatesPerRun } from '../../bench/faults/duplicate-window.js';
+import { readRecordFile } from '../../bench/faults/oracle.js';
 
 const CHUNK = 2048;
-const processor = new URL('./fixtures/recording-processor.ts', import.meta.url).pathname;
+// The fault matrix's processor: records `path;sha;ms;pid;attempt` per processed file to $RECORD_FILE.
+const processor = new URL('../../bench/faults/fault-processor.ts', import.meta.url).pathname;
 
 /** 12 files, their chunks shuffled over 3 partitions (the hardest layout: OpenMSIStream's). */
 async function seedTopic(): Promise<{ topic: string; expected: Map<string, string> }> {
@@ -36,7 +39,7 @@ function processArgs(topic: string, group: string, out: string): string[] {
 }
 
 async function checkOutcome(topic: string, group: string, out: string, record: string, expected: Map<string, string>, label: string, crashes = 1): Promise<void> {
-  const lines = await readRecordLines(record);
+  const lines = await readRecordFile(record);
   const seen = new Map<string, string>();
   for (const { path, sha } of lines) {
     assert.equal(sha, expected.get(path), `${label}: ${path} processed with wrong bytes`);
@@ -56,14 +59,6 @@ async function checkOutcome(topic: string, group: string, out: string, record: s
  * 2 x n_threads (default 2). bench/faults/duplicate-window.ts has the general bound.
  */
 const WINDOW = 4;
-
-/** Duplicates each crashed run caused: paths it recorded that a later run recorded again. */
-function duplicatesPerRun(runs: Array<Array<{ path: string }>>): number[] {
-  return runs.map((lines, i) => {
-    const later = new Set(runs.slice(i + 1).flat().map((l) => l.path));
-    return new Set(lines.map((l) => l.path).filter((p) => later.has(p))).size;
-  });
-}
 
 test('SIGKILL at every forced crash point, then restart: nothing lost, nothing wrong, offsets at the end', async (t) => {
   const { topic, expected } = await seedTopic();
@@ -90,26 +85,17 @@ test('SIGKILL at random moments, restarted until caught up: nothing lost, nothin
   const record = join(dir, 'record.txt');
   const group = uniqueName('g');
   let kills = 0;
-  const runs: Array<Array<{ path: string }>> = [];
-  let seen = 0;
-  const recordRun = async (): Promise<void> => {
-    const lines = await readRecordLines(record);
-    runs.push(lines.slice(seen));
-    seen = lines.length;
-  };
   for (const delayMs of [1500, 2300, 1900, 2800]) {
     const run = await runCli(processArgs(topic, group, out), {
       env: { RECORD_FILE: record, SLOW_MS: '150' },
       onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), delayMs),
     });
     if (run.signal === 'SIGKILL') kills++;
-    await recordRun();
   }
   assert.ok(kills >= 3, `only ${kills} of 4 runs were killed`);
   const final = await runCli(processArgs(topic, group, out), { env: { RECORD_FILE: record } });
   assert.equal(final.code, 0, final.stderr.slice(-400));
-  await recordRun();
-  const perRun = duplicatesPerRun(runs);
+  const perRun = [...duplicatesPerRun(await readRecordFile(record), expected).values()];
   assert.ok(perRun.every((d) => d <= WINDOW), `duplicates per crashed run ${perRun.join(', ')}: more than the window ${WINDOW}`);
   await checkOutcome(topic, group, out, record, expected, 'random kills', kills);
 });

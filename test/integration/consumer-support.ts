@@ -125,10 +125,3 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
   });
 }
 
-export async function readRecordLines(path: string): Promise<Array<{ path: string; sha: string }>> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((line) => {
-    const [p, sha] = line.split(';');
-    return { path: p!, sha: sha! };
-  });
-}
