@@ -127,6 +127,16 @@ class Bench {
     return name;
   }
 
+  /** Runs `fn` on a topic of its own, dropped afterwards. */
+  async onNewTopic<T>(corpus: string, role: string, fn: (topic: string) => Promise<T>): Promise<T> {
+    const topic = await this.topic(corpus, role);
+    try {
+      return await fn(topic);
+    } finally {
+      await this.dropTopic(topic);
+    }
+  }
+
   async dropTopic(name: string): Promise<void> {
     if (this.options.keepTopics) return;
     await this.admin.deleteTopics({ topics: [name] }).catch((err: unknown) => log(`could not delete topic ${name}: ${(err as Error).message}`));
@@ -202,34 +212,30 @@ class Bench {
     }
     if (full && this.options.openmsistream) {
       this.record(
-        await this.theirs(join(corpus.dir, 'LOGS', 'DataFileUploadDirectory.log'), async () => {
-          const theirs = await this.topic(name, 'oms');
-          try {
-            return await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-directory'), programs.openmsistreamUploadDirectory(ctx, corpus.dir, theirs), theirs, this.admin, records, cap);
-          } finally {
-            await this.dropTopic(theirs);
-          }
-        }),
+        await this.theirs(join(corpus.dir, 'LOGS', 'DataFileUploadDirectory.log'), () =>
+          this.onNewTopic(name, 'oms', (theirs) =>
+            measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-directory'), programs.openmsistreamUploadDirectory(ctx, corpus.dir, theirs), theirs, this.admin, records, cap),
+          ),
+        ),
       );
       await this.cleanCorpus(corpus);
     }
     if (name === 'A') {
       const one = corpus.files.slice(0, 1);
       const path = join(corpus.dir, one[0]!.relPath);
-      const oursFile = await this.topic(name, 'file-ours');
-      this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-file', one), programs.oursUploadFile(ctx, path, oursFile), oursFile, this.admin, this.chunks(one), cap));
-      await this.dropTopic(oursFile);
+      this.record(
+        await this.onNewTopic(name, 'file-ours', (oursFile) =>
+          measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-file', one), programs.oursUploadFile(ctx, path, oursFile), oursFile, this.admin, this.chunks(one), cap),
+        ),
+      );
       if (this.options.openmsistream) {
         const cwd = await this.outDir('uploaddatafile');
         this.record(
-          await this.theirs(join(corpus.dir, 'UploadDataFile.log'), async () => {
-            const theirsFile = await this.topic(name, 'file-oms');
-            try {
-              return await measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-file', one), programs.openmsistreamUploadFile(ctx, path, theirsFile, cwd), theirsFile, this.admin, this.chunks(one), cap);
-            } finally {
-              await this.dropTopic(theirsFile);
-            }
-          }),
+          await this.theirs(join(corpus.dir, 'UploadDataFile.log'), () =>
+            this.onNewTopic(name, 'file-oms', (theirsFile) =>
+              measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-file', one), programs.openmsistreamUploadFile(ctx, path, theirsFile, cwd), theirsFile, this.admin, this.chunks(one), cap),
+            ),
+          ),
         );
         await rm(cwd, { recursive: true, force: true });
         await this.cleanCorpus(corpus);

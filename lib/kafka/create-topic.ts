@@ -5,9 +5,10 @@
  * KRaft broker may answer UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this
  * topic-partition") for a moment after it created the topic, and kafkajs then fails the whole
  * call. Here both answers mean "not yet", until `timeoutMs`. Nor is a leader in the metadata
- * enough: the broker may still answer a produce with NOT_LEADER_OR_FOLLOWER (kafkajs: NOT_LEADER_FOR_PARTITION) for a moment, and
- * kafkajs then sends the whole batch again, duplicating what the other partitions had accepted.
- * So the topic is ready once every partition has a leader and answers a ListOffsets request.
+ * enough: the broker may still answer a produce with NOT_LEADER_OR_FOLLOWER (kafkajs:
+ * NOT_LEADER_FOR_PARTITION) for a moment, and kafkajs then sends the whole batch again,
+ * duplicating what the other partitions had accepted. So the topic is ready once every
+ * partition has a leader and answers a ListOffsets request.
  *
  * In: a connected admin client, the topic's settings. Out: true when this call created the topic,
  * false when it existed already. Errors: the broker's refusal as kafkajs reports it;
