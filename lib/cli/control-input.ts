@@ -1,16 +1,39 @@
 /**
  * OpenMSIStream's console control: `q`/`quit` + Enter stops gracefully, `c`/`check` + Enter
- * prints counts. SIGINT/SIGTERM also stop. Returns a disposer that removes every listener.
+ * prints counts. SIGINT/SIGTERM also stop gracefully; a second SIGINT/SIGTERM forces the exit at
+ * once with 128+n. Forcing loses nothing: offsets and registries only ever cover finished work,
+ * so the next run reads or sends again whatever was unfinished. Returns a disposer that removes
+ * every listener.
  */
 import { createInterface } from 'node:readline';
+import { exitCodeForSignal } from './exit-codes.js';
 
 export interface ControlHandlers {
   stop: (reason: string) => void;
   check: () => string;
+  /** Called on the second signal just before the process exits (default: a line on stderr). */
+  forced?: (signal: NodeJS.Signals) => void;
 }
 
-export function listenForControl(handlers: ControlHandlers, input: NodeJS.ReadableStream = process.stdin): () => void {
-  const onSignal = (signal: NodeJS.Signals): void => handlers.stop(signal);
+export interface ControlOptions {
+  input?: NodeJS.ReadableStream;
+  /** How the forced exit happens (tests replace it). */
+  exit?: (code: number) => void;
+}
+
+export function listenForControl(handlers: ControlHandlers, options: ControlOptions | NodeJS.ReadableStream = {}): () => void {
+  const { input = process.stdin, exit = (code: number) => process.exit(code) } = isStream(options) ? { input: options } : options;
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!signalled) {
+      signalled = true;
+      handlers.stop(signal);
+      return;
+    }
+    if (handlers.forced) handlers.forced(signal);
+    else process.stderr.write(`\n${signal} again: exiting now; unfinished work was not committed and is done again by the next run\n`);
+    exit(exitCodeForSignal(signal) ?? 1);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let lines: ReturnType<typeof createInterface> | undefined;
@@ -28,4 +51,8 @@ export function listenForControl(handlers: ControlHandlers, input: NodeJS.Readab
     lines?.close();
     if (input === process.stdin) process.stdin.unref?.();
   };
+}
+
+function isStream(value: ControlOptions | NodeJS.ReadableStream): value is NodeJS.ReadableStream {
+  return typeof (value as NodeJS.ReadableStream).on === 'function';
 }
