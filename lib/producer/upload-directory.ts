@@ -13,6 +13,12 @@
  * the others keep going. An upload the broker failed (kafkajs out of retries: an outage) is not
  * given up: the file is queued again by the next scans. `idle()` tells a caller (`--until_idle`)
  * when everything found has been acknowledged and nothing changed for a while.
+ *
+ * Stopping is ordered: once `run`'s signal aborts no new file is started, a file being read stops
+ * at its next chunk (what the broker acknowledged of it is recorded, so the next run sends only
+ * the rest), files already queued wait for their acknowledgements, and only then does `run`
+ * flush the producer and the registry and return. The caller closes both after that, never
+ * while an upload still uses them.
  */
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -56,7 +62,11 @@ export interface DirectoryUploaderOptions {
 export interface UploaderStats {
   filesUploaded: number;
   bytesUploaded: number;
+  /** Bytes of chunks queued to the producer (acknowledged or not): the progress line's rate. */
+  bytesSent: number;
   filesFailed: number;
+  /** Files whose upload a stop cut short: the next run sends what the broker did not acknowledge. */
+  filesStopped: number;
   inProgress: number;
   queued: number;
   recent: string[];
@@ -79,8 +89,10 @@ export class DirectoryUploader {
   readonly #active = new Map<string, Promise<void>>();
   /** The files of #active still being read: at most nThreads. */
   readonly #reading = new Set<string>();
+  /** Aborted when `run` stops: no file starts after it, and files being read stop. */
+  readonly #stopping = new AbortController();
   #lastActivity = Date.now();
-  #stats: UploaderStats = { filesUploaded: 0, bytesUploaded: 0, filesFailed: 0, inProgress: 0, queued: 0, recent: [] };
+  #stats: UploaderStats = { filesUploaded: 0, bytesUploaded: 0, bytesSent: 0, filesFailed: 0, filesStopped: 0, inProgress: 0, queued: 0, recent: [] };
   #firstScan = true;
 
   constructor(options: DirectoryUploaderOptions) {
@@ -106,7 +118,7 @@ export class DirectoryUploader {
     return !busy && Date.now() - this.#lastActivity >= seconds * 1000;
   }
 
-  /** Scans and uploads until the signal aborts or `until()` says stop; then waits for in-flight files. */
+  /** Scans and uploads until the signal aborts or `until()` says stop; then ends the files in flight (see the header). */
   async run(signal: AbortSignal, until: () => boolean = () => false): Promise<void> {
     while (!signal.aborted) {
       await this.scanOnce();
@@ -115,7 +127,10 @@ export class DirectoryUploader {
       await this.#o.registry.flush(); // acknowledged chunks so far survive a crash
       await sleep(this.#o.pollInterval, signal);
     }
-    await Promise.allSettled([...this.#active.values()]);
+    this.#stopping.abort();
+    // A settling file used to start the next queued one, so one snapshot of #active was not
+    // enough: the caller closed the registry under uploads that were still starting.
+    while (this.#active.size > 0) await Promise.allSettled([...this.#active.values()]);
     await this.#o.producer.flush();
     await this.#o.registry.flush();
   }
@@ -163,6 +178,7 @@ export class DirectoryUploader {
   }
 
   #pump(): void {
+    if (this.#stopping.signal.aborted) return;
     const { nThreads } = this.#o;
     while (this.#reading.size < nThreads && this.#active.size < nThreads + MAX_FILES_AWAITING_ACK && this.#queue.length > 0) {
       const { relPath, snapshot } = this.#queue.shift()!;
@@ -204,6 +220,10 @@ export class DirectoryUploader {
         },
         onAcked: (chunkI) => this.#o.registry.markChunkAcked(relPath, chunkI),
         onSent: doneReading,
+        onChunk: (bytes) => {
+          this.#stats.bytesSent += bytes;
+        },
+        signal: this.#stopping.signal,
       });
       const fileHash = result.fileHash.toString('hex');
       this.#o.registry.markUploaded(relPath, { size: result.size, mtimeMs: result.mtime * 1000, nChunks: result.nChunks, fileHash });
@@ -215,6 +235,12 @@ export class DirectoryUploader {
       log.info({ bytes: result.size, chunks: result.nChunks, generations: result.generations, ...(resumed > 0 && { resumedAfterChunks: resumed }) }, 'uploaded');
     } catch (err) {
       const code = errorCodeOf(err);
+      if (code === 'ERR_ABORTED') {
+        // Stopped, not failed: left unsettled and in progress in the registry for the next run.
+        this.#stats.filesStopped++;
+        log.debug('upload stopped; the next run sends the rest');
+        return;
+      }
       if (code === 'ERR_PRODUCE_FAILED' || code === 'ERR_KAFKA') {
         // The broker failed, not the file (kafkajs gave up retrying, e.g. a broker restart that
         // took longer): left unsettled, so the next scans queue it again once it is quiet, and

@@ -6,6 +6,10 @@
  * replace a partial file when a chunk with a different file hash arrives (SPEC §3). After
  * `maxGenerations` attempts the file is given up with ERR_FILE_CHANGED; a directory uploader
  * tries it again once it is quiet.
+ *
+ * Stopping (`signal` aborted) ends the reading at the next chunk: what was queued is still
+ * answered (its acknowledgements reach `onAcked`, so a resumed upload skips those chunks), then
+ * the upload rejects with ERR_ABORTED. A file whose chunks were all queued just waits for them.
  */
 import { basename } from 'node:path';
 import { UploadError } from '../errors.js';
@@ -37,6 +41,8 @@ export interface UploadFileOptions {
    * acknowledgements arrive: the file is no longer read, so a caller can start reading the next.
    */
   onSent?: () => void;
+  /** Stops reading further chunks (see the header); the upload then rejects with ERR_ABORTED. */
+  signal?: AbortSignal;
 }
 
 export interface UploadFileResult {
@@ -58,10 +64,16 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
   let lastError: unknown;
   for (let generation = 1; generation <= maxGenerations; generation++) {
     try {
+      throwIfStopped(options.signal, path);
       const digest = await digestFile(path, options.chunkSize);
+      throwIfStopped(options.signal, path);
       const skip = options.alreadySent?.(digest);
       const acks: Promise<void>[] = [];
       for await (const chunk of readChunks(path, digest, identity)) {
+        if (options.signal?.aborted) {
+          await Promise.allSettled(acks);
+          throwIfStopped(options.signal, path);
+        }
         if (skip?.has(chunk.chunkI)) continue;
         const { acked } = await producer.send(chunkKey(chunk), encodeChunk(chunk, { legacy: options.legacy === true }));
         const chunkI = chunk.chunkI;
@@ -92,4 +104,8 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
     }
   }
   throw new UploadError('ERR_FILE_CHANGED', `${path} kept changing; gave up after ${maxGenerations} attempts`, { path }, lastError);
+}
+
+function throwIfStopped(signal: AbortSignal | undefined, path: string): void {
+  if (signal?.aborted) throw new UploadError('ERR_ABORTED', `upload of ${path} stopped before it was complete`, { path });
 }

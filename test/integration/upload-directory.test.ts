@@ -140,7 +140,7 @@ test('upload-directory watching: files there at start stay, a file created while
   assert.ok(rebuildFiles(records).get('sub/new/fresh.bin')!.equals(fresh));
 });
 
-test('upload-directory without --until_idle runs until SIGTERM, then stops cleanly with exit 0', async (t) => {
+test('upload-directory without --until_idle runs until SIGTERM, then stops cleanly with exit 143 (128 + SIGTERM)', async (t) => {
   const root = await tempDir(t);
   await put(root, 'there.bin', randomBytes(CHUNK));
   const topic = uniqueTopic(t);
@@ -149,7 +149,7 @@ test('upload-directory without --until_idle runs until SIGTERM, then stops clean
   await cli.waitForLine(/"msg":"uploaded"/);
   cli.kill('SIGTERM');
   const result = await cli.done;
-  assertExit(result, 0);
+  assertExit(result, 143);
   const lines = logLines(result.stderr);
   assert.ok(lines.some((l) => l.reason === 'SIGTERM'));
   assert.equal(lines.find((l) => l.msg === 'upload-directory finished')!.filesUploaded, 1);

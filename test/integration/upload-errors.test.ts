@@ -39,7 +39,7 @@ async function put(root: string, rel: string, data: Buffer | string): Promise<vo
   await writeFile(join(root, rel), data);
 }
 
-test('upload-directory: an unreadable file is a coded error naming it, the others arrive, exit 1', async (t) => {
+test('upload-directory: an unreadable file is a coded error naming it, the others arrive, exit 4', async (t) => {
   const root = await tempDir(t);
   await put(root, 'good-1.bin', randomBytes(3 * CHUNK + 5));
   await put(root, 'sub/good-2.txt', 'fine\n'.repeat(2000));
@@ -53,7 +53,7 @@ test('upload-directory: an unreadable file is a coded error naming it, the other
     ['upload-directory', root, '--topic_name', topic, '--chunk_size', String(CHUNK), '--upload_existing', '--until_idle', '1', '--n_threads', '1'],
     { withoutReadOverride: asRoot },
   );
-  assertExit(result, 1);
+  assertExit(result, 4);
   const failures = logLines(result.stderr).filter((l) => l.level === 50);
   assert.equal(failures.length, 1, result.stderr);
   assert.equal(failures[0]!.code, 'ERR_FILE_UNREADABLE');

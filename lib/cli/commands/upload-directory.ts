@@ -3,6 +3,11 @@
  * tree and upload new and changed files until stopped (`q`, SIGINT/SIGTERM) or, with
  * `--until_idle SECONDS`, until everything found was acknowledged and nothing changed for that
  * long.
+ *
+ * A stop ends in order (lib/producer/upload-directory.ts): no new file, the files in flight finish
+ * or are left for the next run, then the producer and the registry close. Exit status: 128+n
+ * after signal n, 4 when files failed, else 0 (lib/cli/exit-codes.ts). The control listener stays
+ * until everything is closed, so a second SIGINT during the shutdown still forces the exit.
  */
 import { resolve, join } from 'node:path';
 import { stat } from 'node:fs/promises';
@@ -11,6 +16,7 @@ import { createLogger } from '../../log/create-logger.js';
 import { DirectoryUploader } from '../../producer/upload-directory.js';
 import { UploadRegistry } from '../../registry/upload-registry.js';
 import { listenForControl } from '../control-input.js';
+import { exitCodeOfRun } from '../exit-codes.js';
 import { ArgumentParser } from '../runnable.js';
 import { checkChunkSize, checkProducerArguments, connectProducer, nonNegativeNumber, positiveInteger, UPLOAD_ARGUMENTS } from './upload-options.js';
 
@@ -85,9 +91,11 @@ export async function run(argv: string[]): Promise<number> {
     legacy: args.legacy === true,
   });
   const stop = new AbortController();
+  let stoppedBy: string | undefined;
   const dispose = listenForControl({
     stop: (reason) => {
-      logger.info({ reason }, 'stopping after the files in flight');
+      stoppedBy = reason;
+      logger.info({ reason, inProgress: uploader.stats.inProgress }, 'stopping: no new files; the files in flight finish or are left for the next run');
       stop.abort();
     },
     check: () => {
@@ -99,11 +107,12 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await uploader.run(stop.signal, () => untilIdle !== undefined && uploader.idle(untilIdle));
   } finally {
-    dispose();
     await connected.close();
     await registry.close();
+    dispose();
   }
   const s = uploader.stats;
-  logger.info({ filesUploaded: s.filesUploaded, bytes: s.bytesUploaded, filesFailed: s.filesFailed }, 'upload-directory finished');
-  return s.filesFailed > 0 ? 1 : 0;
+  const left = s.queued + s.filesStopped;
+  logger.info({ filesUploaded: s.filesUploaded, bytes: s.bytesUploaded, filesFailed: s.filesFailed, ...(left > 0 && { filesLeftForNextRun: left }) }, 'upload-directory finished');
+  return exitCodeOfRun({ stoppedBy, failures: s.filesFailed });
 }
