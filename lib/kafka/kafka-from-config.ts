@@ -1,10 +1,13 @@
 /**
  * Turns an OpenMSIStream config file into a kafkajs client plus the role's options: the one place
- * where config warnings (unknown keys, keys for the other role) are logged.
+ * where config warnings (unknown keys, keys for the other role) are logged, and where a config
+ * that asks for KafkaCrypto encryption is refused (ERR_ENCRYPTION_UNSUPPORTED) unless
+ * `options.allowPlaintext` says to send and read plaintext on purpose. Nothing connects here.
  */
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { loadConfig, type ConfigFile } from '../config/config-file.js';
+import { checkKafkaCrypto, type PlaintextOptions } from '../config/check-kafka-crypto.js';
+import { loadConfig, readConfigFile, type ConfigFile } from '../config/config-file.js';
 import { consumerOptions, kafkaClientOptions, producerOptions, type ConsumerOptions, type KafkaRole, type ProducerOptions } from '../config/kafka-options.js';
 import { createKafka } from './kafka-client.js';
 
@@ -15,8 +18,12 @@ export interface KafkaSetup {
   consumer: ConsumerOptions;
 }
 
-export function kafkaFromConfig(nameOrPath: string, role: KafkaRole, logger: Logger): KafkaSetup {
-  const config = loadConfig(nameOrPath, process.env, { expand: ['broker', role] });
+export function kafkaFromConfig(nameOrPath: string, role: KafkaRole, logger: Logger, options: PlaintextOptions = {}): KafkaSetup {
+  // Encryption is decided before `$VAR`s are expanded: a user who set up an encrypted config
+  // hears first that it cannot be used as such, not about an unset variable in it.
+  const unexpanded = loadConfig(nameOrPath, process.env, { expand: [] });
+  checkKafkaCrypto(unexpanded, options);
+  const config = readConfigFile(unexpanded.path, process.env, { expand: ['broker', role] });
   const client = kafkaClientOptions(config.sections, role);
   const producer = producerOptions(config.sections);
   const consumer = consumerOptions(config.sections);
