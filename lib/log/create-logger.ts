@@ -1,12 +1,15 @@
 /**
- * The one pino logger of a program run: a stderr stream (pretty on a TTY, JSON lines otherwise)
- * and optionally a JSON log file (OpenMSIStream's `<ClassName>.log` under the LOGS directory).
- * Stages take child loggers of it; kafkajs gets a bridge (lib/kafka/kafka-client.ts).
+ * The one pino logger of a program run: a stderr stream (one readable line per entry on a TTY,
+ * JSON lines otherwise) and optionally a log file (OpenMSIStream's `<ClassName>.log` under the
+ * LOGS directory), readable text by default (text-format.ts) or JSON lines. On a TTY the stderr
+ * lines go through the status line (progress-line.ts), which is cleared before each and drawn
+ * again after it. Stages take child loggers of it; kafkajs gets a bridge (lib/kafka/kafka-client.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Level, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { stderrProgressLine, type ProgressLine } from './progress-line.js';
+import { formatLogLine } from './text-format.js';
 
 export type { Logger } from 'pino';
 
@@ -16,10 +19,14 @@ export interface LoggerOptions {
   streamLevel?: string;
   /** Level in the log file (`--logger_file_level`), default `info`. */
   fileLevel?: string;
-  /** JSON log file; omitted means stderr only. */
+  /** Log file; omitted means stderr only. */
   filePath?: string;
-  /** Pretty output on stderr; defaults to whether stderr is a TTY. */
+  /** The log file's lines: readable text, as OpenMSIStream writes (default), or JSON. */
+  fileFormat?: 'text' | 'json';
+  /** Readable lines on stderr; defaults to whether stderr is a TTY (JSON lines otherwise). */
   pretty?: boolean;
+  /** The status line readable stderr lines are written through (default: the process's, on stderr). */
+  progressLine?: ProgressLine;
 }
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -37,10 +44,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const streamLevel = normalizeLevel(options.streamLevel);
   const fileLevel = normalizeLevel(options.fileLevel);
   const usePretty = options.pretty ?? process.stderr.isTTY === true;
+  const line = options.progressLine ?? stderrProgressLine();
+  const colors = line.enabled;
   const streams: pino.StreamEntry[] = [
     {
       level: streamLevel === 'silent' ? 'fatal' : streamLevel,
-      stream: usePretty ? pretty({ destination: 2, colorize: true, sync: true }) : pino.destination({ fd: 2, sync: true }),
+      stream: usePretty ? { write: (entry: string) => line.write(formatLogLine(entry, { colors })) } : pino.destination({ fd: 2, sync: true }),
     },
   ];
   let fileFailed: ((err: Error) => void) | undefined;
@@ -58,7 +67,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       fileFailed?.(err);
       fileFailed = undefined;
     });
-    streams.push({ level: fileLevel === 'silent' ? 'fatal' : fileLevel, stream: file });
+    // `file.write` is looked up on each call: the error handler above replaces it.
+    const stream =
+      options.fileFormat === 'json'
+        ? file
+        : { write: (entry: string) => file.write(formatLogLine(entry, { date: true })), flushSync: () => file.flushSync() };
+    streams.push({ level: fileLevel === 'silent' ? 'fatal' : fileLevel, stream });
   }
   const levels = [streamLevel, options.filePath ? fileLevel : 'silent'];
   const lowest = (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const).find((l) => levels.includes(l)) ?? 'fatal';

@@ -62,9 +62,11 @@ test('upload-directory: an unreadable file is a coded error naming it, the other
   const finished = logLines(result.stderr).find((l) => l.msg === 'upload-directory finished')!;
   assert.equal(finished.filesUploaded, 2);
   assert.equal(finished.filesFailed, 1);
-  // The log file under LOGS/ has the error too (its default level is warning).
+  // The log file under LOGS/ has the error too (its default level is warning), as a line of text.
   const logFile = await readFile(join(root, 'LOGS', 'DataFileUploadDirectory.log'), 'utf8');
-  assert.ok(logLines(logFile).some((l) => l.code === 'ERR_FILE_UNREADABLE' && l.file === 'sub/locked.bin'));
+  const logged = logFile.split('\n').filter((l) => / ERROR DataFileUploadDirectory: upload failed: /.test(l));
+  assert.equal(logged.length, 1, logFile);
+  assert.match(logged[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ERROR .* file=sub\/locked\.bin code=ERR_FILE_UNREADABLE /);
 
   const { records } = await readTopic(topic);
   assertSameTree(rebuildFiles(records), expected);
