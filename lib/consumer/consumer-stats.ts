@@ -1,6 +1,9 @@
 /**
- * Counts what the consumer did, for `check`, the progress line and the final summary.
+ * Counts what the consumer did, for `check`, the progress line and the final summary. The
+ * progress line's MiB/s is the rate of the last few seconds (RecentRate), not a whole-run average
+ * that keeps falling while the consumer waits for records.
  */
+import { RecentRate } from '../log/recent-rate.js';
 import type { Settlement } from './pipeline-events.js';
 
 export class ConsumerStats {
@@ -11,6 +14,7 @@ export class ConsumerStats {
   #skipped = 0;
   #bytesProcessed = 0;
   #recent: string[] = [];
+  readonly #readRate = new RecentRate(5000);
 
   record(s: Settlement): void {
     switch (s.outcome) {
@@ -49,9 +53,11 @@ export class ConsumerStats {
     ].join('\n');
   }
 
-  progressLine(live: { bytesRead: number; inProgress: number; elapsedMs: number }): string {
-    const mib = live.bytesRead / 1048576;
-    const rate = live.elapsedMs > 0 ? mib / (live.elapsedMs / 1000) : 0;
-    return `files done ${this.#processed}  in progress ${live.inProgress}  failed ${this.#failed}  read ${mib.toFixed(1)} MiB  ${rate.toFixed(1)} MiB/s   `;
+  /** The status line; each call is also a sample of the bytes read, for the recent rate. */
+  progressLine(live: { bytesRead: number; inProgress: number; now?: number }): string {
+    const now = live.now ?? Date.now();
+    this.#readRate.sample(now, live.bytesRead);
+    const rate = this.#readRate.perSecond(now) / 1048576;
+    return `files done ${this.#processed}  in progress ${live.inProgress}  failed ${this.#failed}  read ${(live.bytesRead / 1048576).toFixed(1)} MiB  ${rate.toFixed(1)} MiB/s`;
   }
 }

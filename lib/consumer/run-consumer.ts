@@ -22,6 +22,7 @@ import { ChunkAssembler } from '../assembler/chunk-assembler.js';
 import { errorCodeOf, UnsafePathError } from '../errors.js';
 import type { ConsumerOptions } from '../config/kafka-options.js';
 import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
+import { stderrProgressLine } from '../log/progress-line.js';
 import { OffsetCommitter } from '../offsets/offset-committer.js';
 import { OffsetTracker } from '../offsets/offset-tracker.js';
 import type { DownloadDataFile, ConsumerMode } from '../process/download-data-file.js';
@@ -220,7 +221,7 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
       markFailed: (entry, error) => registry.markFailed({ ...entry, nTotalChunks: entry.nChunks }, error),
     });
     if (options.progress ?? process.stderr.isTTY) {
-      process.stderr.write(`\r${stats.progressLine({ bytesRead: source.bytesRead, inProgress: assembler.openFiles + processing.inProgress, elapsedMs: Date.now() - started })}`);
+      stderrProgressLine().update(stats.progressLine({ bytesRead: source.bytesRead, inProgress: assembler.openFiles + processing.inProgress }));
     }
     if (options.untilIdle === undefined || stopping || gapWatch?.pending) return;
     // Idle: nothing new for a while, nothing being processed, and every partition read to its
@@ -245,7 +246,7 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     }
   } finally {
     clearInterval(watcher);
-    if (options.progress ?? process.stderr.isTTY) process.stderr.write('\n');
+    if (options.progress ?? process.stderr.isTTY) stderrProgressLine().done();
     disposeControl();
     await committer.commitNow().catch(() => undefined);
     await consumer.disconnect().catch(() => undefined);

@@ -13,11 +13,13 @@ import { resolve, join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { ConfigError } from '../../errors.js';
 import { createLogger } from '../../log/create-logger.js';
+import { showProgress, stderrProgressLine } from '../../log/progress-line.js';
 import { DirectoryUploader } from '../../producer/upload-directory.js';
+import { UploadProgress } from '../../producer/upload-progress.js';
 import { UploadRegistry } from '../../registry/upload-registry.js';
 import { listenForControl } from '../control-input.js';
 import { exitCodeOfRun } from '../exit-codes.js';
-import { ArgumentParser } from '../runnable.js';
+import { ArgumentParser, LOGGER_ARGUMENTS } from '../runnable.js';
 import { checkChunkSize, checkProducerArguments, connectProducer, nonNegativeNumber, positiveInteger, UPLOAD_ARGUMENTS } from './upload-options.js';
 
 /**
@@ -36,8 +38,7 @@ export const uploadDirectoryParser = new ArgumentParser(
     { name: 'watchdog_lag_time', type: 'number', default: 3, help: 'seconds a file must stay unchanged before it is sent' },
     { name: 'use_polling_observer', type: 'boolean', default: false, help: 'accepted for OpenMSIStream compatibility (the tree is always polled)' },
     { name: 'until_idle', type: 'number', help: 'exit 0 once everything is acknowledged and nothing changed for this many seconds' },
-    { name: 'logger_stream_level', type: 'string', default: 'info', help: 'log level on stderr' },
-    { name: 'logger_file_level', type: 'string', default: 'warning', help: 'log level in LOGS/DataFileUploadDirectory.log' },
+    ...LOGGER_ARGUMENTS,
   ],
   'Usage: datafile-stream upload-directory <upload_dir> [options]\n\nWatches a directory tree and uploads new and changed files (OpenMSIStream DataFileUploadDirectory).\nType q + Enter (or send SIGINT/SIGTERM) to stop, c + Enter for counts.',
 );
@@ -69,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     streamLevel: String(args.logger_stream_level),
     fileLevel: String(args.logger_file_level),
     filePath: join(root, 'LOGS', 'DataFileUploadDirectory.log'),
+    fileFormat: args.logger_file_format === 'json' ? 'json' : 'text',
   });
   const connected = await connectProducer(args, logger);
   let registry: UploadRegistry;
@@ -104,9 +106,15 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   logger.info({ dir: root, topic: connected.topic, uploadExisting: args.upload_existing === true }, 'watching for files to upload');
+  const progress = new UploadProgress();
+  const endProgress = showProgress(stderrProgressLine(), () => {
+    const s = uploader.stats;
+    return progress.line({ filesDone: s.filesUploaded, inProgress: s.inProgress, queued: s.queued, failed: s.filesFailed, bytesSent: s.bytesSent });
+  });
   try {
     await uploader.run(stop.signal, () => untilIdle !== undefined && uploader.idle(untilIdle));
   } finally {
+    endProgress();
     await connected.close();
     await registry.close();
     dispose();
