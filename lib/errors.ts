@@ -38,6 +38,11 @@ export const ERROR_CODES = [
   'ERR_ENCRYPTION_UNSUPPORTED',
   'ERR_INVALID_OPTION',
   'ERR_INVALID_ARGUMENT',
+  // a processor module that cannot be loaded, or a class that cannot be a processor
+  'ERR_PROCESSOR_LOAD',
+  'ERR_PROCESSOR_INVALID',
+  // a program's constructor threw something other than a coded error
+  'ERR_CONSTRUCTOR_FAILED',
   // producer
   'ERR_FILE_UNREADABLE',
   'ERR_FILE_VANISHED',

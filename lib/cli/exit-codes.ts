@@ -27,3 +27,7 @@ export function exitCodeForSignal(reason: string | undefined): number | undefine
 export function exitCodeOfRun(run: { stoppedBy?: string | undefined; failures: number }): number {
   return exitCodeForSignal(run.stoppedBy) ?? (run.failures > 0 ? EXIT_FILES_FAILED : EXIT_OK);
 }
+
+/** The exit-status paragraph of every program's --help. */
+export const EXIT_STATUS_HELP =
+  'Exit status: 0 all handled, 1 could not run, 2 usage error, 4 files failed, were mismatched or records were rejected, 128+n stopped by signal n (a second Ctrl-C exits at once).';

@@ -4,7 +4,8 @@
  * `getArgumentParser()` turns the list into a parser with generated `--help`, and
  * `runFromCommandLine(argv?)` parses, constructs the class from the arguments and runs it.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, isCodedError } from '../errors.js';
+import { logLevel, type OptionCheck } from '../config/option-values.js';
 import { parseArgs, type ArgSpec } from './parse-args.js';
 
 export interface ArgumentDef {
@@ -18,6 +19,10 @@ export interface ArgumentDef {
   /** Required when no default exists and it is not given. */
   required?: boolean;
   choices?: readonly string[];
+  /** The option's validator (lib/config/option-values.ts), run on a given or default value. */
+  check?: OptionCheck;
+  /** Other spellings accepted for it (OpenMSIStream's names of the same thing). */
+  alias?: string[];
 }
 
 export type ParsedArguments = Record<string, string | number | boolean | undefined>;
@@ -49,6 +54,7 @@ export class ArgumentParser {
       boolean: flags.filter((d) => d.type === 'boolean').map((d) => d.name),
       number: flags.filter((d) => d.type === 'number').map((d) => d.name),
       default: Object.fromEntries(flags.filter((d) => d.default !== undefined).map((d) => [d.name, d.default])),
+      alias: Object.fromEntries(flags.filter((d) => d.alias !== undefined).map((d) => [d.name, d.alias!])),
     };
     const raw = parseArgs(argv, spec);
     const out: ParsedArguments & { help?: boolean } = { help: raw.help === true };
@@ -68,6 +74,7 @@ export class ArgumentParser {
       if (def.choices && value !== undefined && !def.choices.includes(String(value))) {
         throw new ConfigError('ERR_INVALID_ARGUMENT', `--${def.name} must be one of ${def.choices.join(', ')}, got "${value}"`, { option: def.name });
       }
+      if (def.check && value !== undefined) out[def.name] = def.check(value, def.name) as string | number | boolean;
     }
     return out;
   }
@@ -87,17 +94,23 @@ export class ArgumentParser {
       const dflt = d.default !== undefined && d.default !== false ? ` [default: ${d.default}]` : '';
       lines.push(`${flag.padEnd(32)}${d.help}${extra}${dflt}`);
     }
-    lines.push(`  --help`.padEnd(32) + 'show this help');
+    lines.push(`  -h, --help`.padEnd(32) + 'show this help');
     return `${lines.join('\n')}\n`;
   }
 }
+
+/** Logging flags every program takes (OpenMSIStream's names and Python level names). */
+export const LOGGER_ARGUMENTS: ArgumentDef[] = [
+  { name: 'logger_stream_level', type: 'string', default: 'info', check: logLevel, help: 'log level on stderr: debug, info, warning, error, critical (or pino\'s trace, fatal, silent)' },
+  { name: 'logger_file_level', type: 'string', default: 'warning', check: logLevel, help: 'log level in the log file' },
+  { name: 'logger_file_format', type: 'string', default: 'text', choices: ['text', 'json'], help: 'log file lines as readable text or as JSON' },
+];
 
 export abstract class Runnable {
   /** The arguments this class takes; subclasses extend their parent's list. */
   static getCommandLineArguments(): ArgumentDef[] {
     return [
-      { name: 'logger_stream_level', type: 'string', default: 'info', help: 'log level on stderr' },
-      { name: 'logger_file_level', type: 'string', default: 'warning', help: 'log level in the log file' },
+      ...LOGGER_ARGUMENTS,
       { name: 'logger_file_path', type: 'string', help: 'log file path (default: under LOGS/)' },
     ];
   }
@@ -119,7 +132,15 @@ export abstract class Runnable {
       process.stdout.write(parser.help());
       return 0;
     }
-    const instance = new this(args);
+    let instance: Runnable;
+    try {
+      instance = new this(args);
+    } catch (err) {
+      // A coded error already names the option at fault; anything else came from the class's own
+      // code, and a bare message such as "x is not defined" does not say where to look.
+      if (isCodedError(err)) throw err;
+      throw new ConfigError('ERR_CONSTRUCTOR_FAILED', `the constructor of ${this.name} threw: ${err instanceof Error ? err.message : String(err)}`, { className: this.name }, err);
+    }
     return instance.runMain();
   }
 

@@ -11,17 +11,19 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError } from '../errors.js';
+import { logLevel, nonNegativeSeconds, oneOf, positiveInteger, positiveNumber, positiveSeconds, regularExpression, topicName } from '../config/option-values.js';
 import { createLogger } from '../log/create-logger.js';
 import { CREATE_NEW, runConsumer, type ConsumerSummary } from '../consumer/run-consumer.js';
 import type { FileRef } from '../consumer/pipeline-events.js';
 import { Runnable, type ArgumentDef, type ParsedArguments } from '../cli/runnable.js';
-import { KAFKA_ARGUMENTS } from '../cli/commands/upload-options.js';
+import { DEFAULT_TOPIC, KAFKA_ARGUMENTS } from '../cli/commands/upload-options.js';
+import { EXIT_STATUS_HELP, exitCodeOfRun } from '../cli/exit-codes.js';
 import { DownloadDataFile, type ConsumerMode } from './download-data-file.js';
 import { createLock, type Lock } from './lock.js';
 
 export interface ProcessorOptions {
   config: string;
+  /** Default `test` (OpenMSIStream's), which is logged at start-up. */
   topicName: string;
   consumerGroupId: string;
   outputDir: string;
@@ -37,9 +39,15 @@ export interface ProcessorOptions {
   loggerStreamLevel: string;
   loggerFileLevel: string;
   loggerFilePath?: string;
+  /** Log file lines as readable text (default) or JSON. */
+  loggerFileFormat: 'text' | 'json';
+  /** Run with a config that asks for KafkaCrypto encryption, reading plaintext on purpose. */
+  allowPlaintext: boolean;
   /** Read q/c from stdin and handle SIGINT/SIGTERM (true for programs, false for library use). */
   interactive: boolean;
 }
+
+const MODES = ['memory', 'disk', 'both'] as const;
 
 export abstract class DataFileStreamProcessor extends Runnable {
   readonly options: ProcessorOptions;
@@ -58,6 +66,8 @@ export abstract class DataFileStreamProcessor extends Runnable {
       fileLevel: this.options.loggerFileLevel,
       filePath: this.options.loggerFilePath ?? join(this.options.outputDir, 'LOGS', `${new.target.name}.log`),
     });
+    const topicGiven = isParsed(args) ? args.topic_name !== undefined : (args as Partial<ProcessorOptions>).topicName !== undefined;
+    if (!topicGiven) this.logger.info(`no --topic_name given: using topic "${DEFAULT_TOPIC}" (OpenMSIStream's default)`);
   }
 
   static override getCommandLineArguments(): ArgumentDef[] {
@@ -65,20 +75,20 @@ export abstract class DataFileStreamProcessor extends Runnable {
       ...KAFKA_ARGUMENTS,
       { name: 'consumer_group_id', type: 'string', default: CREATE_NEW, help: 'consumer group; a fixed name is needed to resume after a restart' },
       { name: 'output_dir', type: 'string', help: 'where files, LOGS/ and the registry go [default: ./<ClassName>_output]' },
-      { name: 'mode', type: 'string', default: 'memory', choices: ['memory', 'disk', 'both'], help: 'hold files in memory, write them to output_dir, or both' },
-      { name: 'n_threads', type: 'number', default: 2, help: 'files processed at once' },
+      { name: 'mode', type: 'string', default: 'memory', choices: MODES, help: 'hold files in memory, write them to output_dir, or both' },
+      { name: 'n_threads', type: 'number', default: 2, check: positiveInteger, alias: ['n_consumer_threads'], help: 'files processed at once' },
       { name: 'download_regex', type: 'string', help: 'only files whose relative path matches are processed' },
-      { name: 'until_idle', type: 'number', help: 'exit 0 once caught up and idle for this many seconds' },
-      { name: 'max_attempts', type: 'number', default: 3, help: 'processing attempts per file before it is recorded as failed' },
-      { name: 'process_timeout', type: 'number', help: 'seconds one processing attempt may take' },
-      { name: 'memory_budget', type: 'number', default: 256, help: 'MiB of file data memory mode holds; a file that does not fit is assembled in disk staging and handed over by path' },
+      { name: 'until_idle', type: 'number', check: nonNegativeSeconds, help: 'stop once caught up and idle for this many seconds' },
+      { name: 'max_attempts', type: 'number', default: 3, check: positiveInteger, help: 'processing attempts per file before it is recorded as failed' },
+      { name: 'process_timeout', type: 'number', check: positiveSeconds, help: 'seconds one processing attempt may take' },
+      { name: 'memory_budget', type: 'number', default: 256, check: positiveNumber, help: 'MiB of file data memory mode holds; a file that does not fit is assembled in disk staging and handed over by path' },
       { name: 'retry_failed', type: 'boolean', default: false, help: 'first process again the files earlier runs recorded as failed' },
       ...super.getCommandLineArguments(),
     ];
   }
 
   static override getUsage(): string {
-    return `Usage: ${this.name} [options]\n\nRuns ${this.name} on every file reconstructed from a Kafka topic.\nType q + Enter (or send SIGINT/SIGTERM) to stop gracefully, c + Enter for counts.`;
+    return `Usage: ${this.name} [options]\n\nRuns ${this.name} on every file reconstructed from a Kafka topic.\nType q + Enter (or send SIGINT/SIGTERM) to stop gracefully, c + Enter for counts.\n${EXIT_STATUS_HELP}`;
   }
 
   /** Process one reconstructed file; return undefined/null on success or an Error. */
@@ -119,12 +129,13 @@ export abstract class DataFileStreamProcessor extends Runnable {
     });
   }
 
+  /** Runs to the end and resolves to the exit status (lib/cli/exit-codes.ts): nonzero when files failed, were mismatched or records were rejected. */
   async runMain(): Promise<number> {
     const summary = await this.run();
     process.stdout.write(
       `${this.constructor.name}: ${summary.filesProcessed} files processed, ${summary.filesFailed} failed, ${summary.filesMismatched} mismatched, ${summary.recordsRejected} bad records, ${summary.recordsRead} messages read (stopped by ${summary.stoppedBy})\n`,
     );
-    return 0;
+    return exitCodeOfRun({ stoppedBy: summary.stoppedBy, failures: summary.filesFailed + summary.filesMismatched + summary.recordsRejected });
   }
 }
 
@@ -137,18 +148,11 @@ function isParsed(args: object): args is ParsedArguments {
 }
 
 function optionsFromArguments(a: ParsedArguments, className: string): ProcessorOptions {
-  let downloadRegex: RegExp | undefined;
-  if (a.download_regex !== undefined && a.download_regex !== '') {
-    try {
-      downloadRegex = new RegExp(String(a.download_regex));
-    } catch (err) {
-      throw new ConfigError('ERR_INVALID_ARGUMENT', `--download_regex is not a valid regular expression: ${(err as Error).message}`, { option: 'download_regex' });
-    }
-  }
+  const downloadRegex = a.download_regex !== undefined && a.download_regex !== '' ? regularExpression(a.download_regex, 'download_regex') : undefined;
   return withDefaults(
     {
       config: String(a.config ?? 'local'),
-      topicName: String(a.topic_name ?? 'test'),
+      ...(a.topic_name !== undefined && { topicName: String(a.topic_name) }),
       consumerGroupId: String(a.consumer_group_id ?? CREATE_NEW),
       ...(a.output_dir !== undefined && { outputDir: String(a.output_dir) }),
       mode: String(a.mode ?? 'memory') as ConsumerMode,
@@ -162,6 +166,8 @@ function optionsFromArguments(a: ParsedArguments, className: string): ProcessorO
       loggerStreamLevel: String(a.logger_stream_level ?? 'info'),
       loggerFileLevel: String(a.logger_file_level ?? 'warning'),
       ...(a.logger_file_path !== undefined && { loggerFilePath: String(a.logger_file_path) }),
+      loggerFileFormat: a.logger_file_format === 'json' ? 'json' : 'text',
+      allowPlaintext: a.allow_plaintext === true,
       interactive: true,
     },
     className,
@@ -171,7 +177,7 @@ function optionsFromArguments(a: ParsedArguments, className: string): ProcessorO
 function withDefaults(o: Partial<ProcessorOptions>, className: string): ProcessorOptions {
   const options: ProcessorOptions = {
     config: 'local',
-    topicName: 'test',
+    topicName: DEFAULT_TOPIC,
     consumerGroupId: CREATE_NEW,
     mode: 'memory',
     nThreads: 2,
@@ -180,13 +186,21 @@ function withDefaults(o: Partial<ProcessorOptions>, className: string): Processo
     retryFailed: false,
     loggerStreamLevel: 'info',
     loggerFileLevel: 'warning',
+    loggerFileFormat: 'text',
+    allowPlaintext: false,
     interactive: false,
     ...o,
     outputDir: resolve(o.outputDir ?? `${className}_output`),
   };
-  for (const [name, value] of [['n_threads', options.nThreads], ['max_attempts', options.maxAttempts]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new ConfigError('ERR_INVALID_ARGUMENT', `--${name} must be a positive integer, got ${value}`, { option: name });
-  }
-  if (!['memory', 'disk', 'both'].includes(options.mode)) throw new ConfigError('ERR_INVALID_ARGUMENT', `--mode must be memory, disk or both, got ${options.mode}`, { option: 'mode' });
+  // The same validators as the command line's, so the library entry refuses what the flags refuse.
+  topicName(options.topicName, 'topic_name');
+  positiveInteger(options.nThreads, 'n_threads');
+  positiveInteger(options.maxAttempts, 'max_attempts');
+  positiveNumber(options.memoryBudgetMb, 'memory_budget');
+  oneOf(MODES)(options.mode, 'mode');
+  logLevel(options.loggerStreamLevel, 'logger_stream_level');
+  logLevel(options.loggerFileLevel, 'logger_file_level');
+  if (options.untilIdle !== undefined) nonNegativeSeconds(options.untilIdle, 'until_idle');
+  if (options.processTimeout !== undefined) positiveSeconds(options.processTimeout, 'process_timeout');
   return options;
 }

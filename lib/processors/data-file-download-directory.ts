@@ -7,6 +7,7 @@ import { DataFileStreamProcessor } from '../process/data-file-stream-processor.j
 import type { DownloadDataFile } from '../process/download-data-file.js';
 import type { ArgumentDef, ParsedArguments } from '../cli/runnable.js';
 import type { ProcessorOptions } from '../process/data-file-stream-processor.js';
+import { EXIT_STATUS_HELP } from '../cli/exit-codes.js';
 
 export class DataFileDownloadDirectory extends DataFileStreamProcessor {
   constructor(args: ParsedArguments | Partial<ProcessorOptions> = {}) {
@@ -19,7 +20,7 @@ export class DataFileDownloadDirectory extends DataFileStreamProcessor {
   }
 
   static override getUsage(): string {
-    return 'Usage: datafile-stream download-directory <output_dir> [options]\n\nRebuilds every file of a topic into a directory tree (OpenMSIStream DataFileDownloadDirectory).\nFiles appear at their final paths only once complete and verified.\nType q + Enter (or send SIGINT/SIGTERM) to stop gracefully, c + Enter for counts.';
+    return 'Usage: datafile-stream download-directory <output_dir> [options]\n\nRebuilds every file of a topic into a directory tree (OpenMSIStream DataFileDownloadDirectory).\nFiles appear at their final paths only once complete and verified.\nType q + Enter (or send SIGINT/SIGTERM) to stop gracefully, c + Enter for counts.\n' + EXIT_STATUS_HELP;
   }
 
   async processDownloadedDataFile(file: DownloadDataFile): Promise<undefined> {

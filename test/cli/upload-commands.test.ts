@@ -24,7 +24,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{
 }
 
 function assertUsageError(result: CliResult, pattern: RegExp): void {
-  assert.equal(result.code, 1, `exit ${result.code}\nstderr:\n${result.stderr}`);
+  assert.equal(result.code, 2, `exit ${result.code}\nstderr:\n${result.stderr}`);
   assert.equal(result.stdout, '');
   const last = result.stderr.trim().split('\n').at(-1)!;
   assert.match(last, /^datafile-stream upload-(file|directory): ERR_INVALID_ARGUMENT: /);
@@ -47,7 +47,7 @@ test('--help of upload-file and upload-directory prints usage and exits 0', asyn
   assert.match(file.stdout, /\[default: 524288\]/);
 });
 
-test('an unknown flag exits 1 naming it, in snake_case and kebab-case', async (t) => {
+test('an unknown flag exits 2 (usage) naming it, in snake_case and kebab-case', async (t) => {
   const { dir, file, dead } = await setup(t);
   const results = await Promise.all([
     runCli(['upload-file', file, '--config', dead, '--bogus'], CLI_TIMEOUT),
@@ -59,7 +59,7 @@ test('an unknown flag exits 1 naming it, in snake_case and kebab-case', async (t
   assertUsageError(results[2]!, /unknown option --topic_nam\b/);
 });
 
-test('a chunk size that is not a power of two exits 1 with a coded error', async (t) => {
+test('a chunk size that is not a power of two exits 2 (usage) with a coded error', async (t) => {
   const { dir, file, dead } = await setup(t);
   const results = await Promise.all([
     runCli(['upload-file', file, '--config', dead, '--chunk_size', '1000'], CLI_TIMEOUT),
@@ -85,8 +85,8 @@ test('other bad arguments fail before connecting, without leaving the process ha
     runCli(['upload-directory', dir, '--config', dead, '--topic-name', 'no spaces allowed'], CLI_TIMEOUT),
     runCli(['upload-directory', dir, '--config', dead, '--upload_regex', '(unclosed'], CLI_TIMEOUT),
   ]);
-  assertUsageError(results[0]!, /--n_threads must be a positive integer, got 0/);
-  assertUsageError(results[1]!, /--queue_max_size must be a positive integer, got 0/);
+  assertUsageError(results[0]!, /--n_threads must be a whole number >= 1, got 0/);
+  assertUsageError(results[1]!, /--queue_max_size must be a whole number >= 1, got 0/);
   assertUsageError(results[2]!, /--watchdog_lag_time .*got -1/);
   assertUsageError(results[3]!, /--until_idle .*got -5/);
   assertUsageError(results[4]!, /--topic_name/);
@@ -95,7 +95,23 @@ test('other bad arguments fail before connecting, without leaving the process ha
   assert.equal(existsSync(join(dir, 'LOGS')), false, 'nothing was written into the upload directory');
 });
 
-test('a missing file, a directory given to upload-file, a file given to upload-directory: exit 1 naming the path', async (t) => {
+test('numbers as users type them: a negative value after a space, a fraction, a repeated flag (the last wins)', async (t) => {
+  const { file, dead } = await setup(t);
+  const results = await Promise.all([
+    runCli(['upload-file', file, '--config', dead, '--n_threads', '-3'], CLI_TIMEOUT),
+    runCli(['upload-file', file, '--config', dead, '--n_threads', '2.5'], CLI_TIMEOUT),
+    runCli(['upload-file', file, '--config', dead, '--n_threads', '4', '--n_threads', '0'], CLI_TIMEOUT),
+    runCli(['upload-file', file, '--config', dead, '--logger_stream_level', 'verbose'], CLI_TIMEOUT),
+    runCli(['upload-file', file, '--config', dead, '--topic', 'x'], CLI_TIMEOUT),
+  ]);
+  assertUsageError(results[0]!, /--n_threads must be a whole number >= 1, got -3/);
+  assertUsageError(results[1]!, /--n_threads must be a whole number >= 1, got 2.5/);
+  assertUsageError(results[2]!, /--n_threads must be a whole number >= 1, got 0/);
+  assertUsageError(results[3]!, /--logger_stream_level must be one of .*"verbose"/);
+  assertUsageError(results[4]!, /unknown option --topic; did you mean --topic_name\?/);
+});
+
+test('a missing file, a directory given to upload-file, a file given to upload-directory: exit 2 naming the path', async (t) => {
   const { dir, file, dead } = await setup(t);
   const missing = join(dir, 'not-here.bin');
   const results = await Promise.all([

@@ -11,50 +11,47 @@ import { ensureTopic } from '../../kafka/ensure-topic.js';
 import { kafkaFromConfig } from '../../kafka/kafka-from-config.js';
 import { ChunkProducer } from '../../producer/chunk-producer.js';
 import { FilePartitioner } from '../../producer/file-partitioner.js';
+import { chunkSizeBytes, nonNegativeSeconds, positiveInteger, topicName } from '../../config/option-values.js';
 import type { ArgumentDef, ParsedArguments } from '../runnable.js';
 
 export const DEFAULT_CHUNK_SIZE = 524288;
+/** OpenMSIStream's default topic, used when --topic_name is not given (and said so at start-up). */
+export const DEFAULT_TOPIC = 'test';
 
 export const KAFKA_ARGUMENTS: ArgumentDef[] = [
   { name: 'config', type: 'string', default: 'local', help: 'config file path, or a name looked up in $OPENMSISTREAM_CONFIG_FILE_DIR and the bundled configs' },
-  { name: 'topic_name', type: 'string', default: 'test', help: 'Kafka topic' },
+  { name: 'topic_name', type: 'string', check: topicName, help: `Kafka topic [default: ${DEFAULT_TOPIC}, as OpenMSIStream's]` },
+  { name: 'allow_plaintext', type: 'boolean', default: false, help: 'run with a config that asks for KafkaCrypto encryption ([kafkacrypto]), sending and reading plaintext on purpose' },
 ];
 
 export const UPLOAD_ARGUMENTS: ArgumentDef[] = [
   ...KAFKA_ARGUMENTS,
-  { name: 'chunk_size', type: 'number', default: DEFAULT_CHUNK_SIZE, help: 'bytes per chunk, a power of two' },
-  { name: 'n_threads', type: 'number', default: 2, help: 'files read and sent at once (a sent file waits for its acknowledgements without holding one)' },
-  { name: 'queue_max_size', type: 'number', default: 64, help: 'MB of chunks queued or unacknowledged at most (memory bound)' },
+  { name: 'chunk_size', type: 'number', default: DEFAULT_CHUNK_SIZE, check: chunkSizeBytes, help: 'bytes per chunk, a power of two' },
+  { name: 'n_threads', type: 'number', default: 2, check: positiveInteger, alias: ['n_producer_threads'], help: 'files read and sent at once (a sent file waits for its acknowledgements without holding one)' },
+  { name: 'queue_max_size', type: 'number', default: 64, check: positiveInteger, help: 'MB of chunks queued or unacknowledged at most (memory bound)' },
   { name: 'legacy', type: 'boolean', default: false, help: 'write 9-field chunks for OpenMSIStream <= 1.8.6' },
 ];
 
-export function checkChunkSize(value: unknown): number {
-  const size = Number(value);
-  if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0 || size > 64 * 1024 * 1024) {
-    throw new ConfigError('ERR_INVALID_ARGUMENT', `--chunk_size must be a power of two up to 64 MiB, got ${value}`, { option: 'chunk_size' });
-  }
-  return size;
+/** The topic to use: the flag's, or OpenMSIStream's default, which is logged so that it is never a surprise. */
+export function topicOf(args: ParsedArguments, logger: Logger): string {
+  if (args.topic_name !== undefined && args.topic_name !== '') return topicName(args.topic_name, 'topic_name');
+  logger.info(`no --topic_name given: using topic "${DEFAULT_TOPIC}" (OpenMSIStream's default)`);
+  return DEFAULT_TOPIC;
 }
 
-export function positiveInteger(value: unknown, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError('ERR_INVALID_ARGUMENT', `--${name} must be a positive integer, got ${value}`, { option: name });
-  return n;
+export function checkChunkSize(value: unknown): number {
+  return chunkSizeBytes(value, 'chunk_size');
 }
+
+export { positiveInteger } from '../../config/option-values.js';
 
 export function nonNegativeNumber(value: unknown, name: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError('ERR_INVALID_ARGUMENT', `--${name} must be a number of seconds >= 0, got ${value}`, { option: name });
-  return n;
+  return nonNegativeSeconds(value, name);
 }
 
 /** Kafka's own rule for topic names; checked here so a bad name is a usage error, not a broker one. */
 export function checkTopicName(value: unknown): string {
-  const topic = String(value ?? '');
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
-    throw new ConfigError('ERR_INVALID_ARGUMENT', `--topic_name must be 1-249 of a-z A-Z 0-9 . _ -, got ${JSON.stringify(topic)}`, { option: 'topic_name' });
-  }
-  return topic;
+  return value === undefined ? DEFAULT_TOPIC : topicName(value, 'topic_name');
 }
 
 export interface ConnectedProducer {
@@ -71,7 +68,7 @@ export function checkProducerArguments(args: ParsedArguments): void {
 }
 
 export async function connectProducer(args: ParsedArguments, logger: Logger): Promise<ConnectedProducer> {
-  const topic = checkTopicName(args.topic_name);
+  const topic = topicOf(args, logger);
   const maxBytesInFlight = positiveInteger(args.queue_max_size ?? 64, 'queue_max_size') * 1024 * 1024;
   const setup = kafkaFromConfig(String(args.config), 'producer', logger);
   const compression = compressionFromName(setup.producer.compression);
