@@ -70,7 +70,7 @@ export function checkProducerArguments(args: ParsedArguments): void {
 export async function connectProducer(args: ParsedArguments, logger: Logger): Promise<ConnectedProducer> {
   const topic = topicOf(args, logger);
   const maxBytesInFlight = positiveInteger(args.queue_max_size ?? 64, 'queue_max_size') * 1024 * 1024;
-  const setup = kafkaFromConfig(String(args.config), 'producer', logger);
+  const setup = kafkaFromConfig(String(args.config), 'producer', logger, { allowPlaintext: args.allow_plaintext === true });
   const compression = compressionFromName(setup.producer.compression);
   const brokers = kafkaClientOptions(setup.config.sections, 'producer').brokers.join(',');
   try {
