@@ -54,3 +54,46 @@ test('files whose chunks are queued free their slot before the broker acknowledg
   assert.equal(uploader.stats.filesUploaded, names.length);
   assert.equal(uploader.stats.inProgress, 0);
 });
+
+test('a stop starts no new file and returns only when no upload uses the producer or the registry any more', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'upload-dir-stop-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const names = Array.from({ length: 40 }, (_, i) => `f${String(i).padStart(2, '0')}.dat`);
+  for (const [i, name] of names.entries()) await writeFile(join(dir, name), Buffer.alloc(9000 + i, i));
+
+  let firstRequest!: () => void;
+  const requested = new Promise<void>((resolve) => (firstRequest = resolve));
+  const producer = {
+    send: async () => {
+      firstRequest();
+      await new Promise((r) => setTimeout(r, 5));
+      return [];
+    },
+  } as unknown as Producer;
+  const chunks = new ChunkProducer(producer, { topic: 't', compression: kafkajs.CompressionTypes.None, batchBytes: 1 << 20, lingerMs: 5 });
+  const { ledger, uploaded } = memoryLedger();
+  // The caller closes the registry once run() returned: any use after that is the bug.
+  let closed = false;
+  const usedAfterClose: string[] = [];
+  const guarded: typeof ledger = {
+    isUploaded: (...a) => (closed && usedAfterClose.push('isUploaded'), ledger.isUploaded(...a)),
+    markStarted: (rel, info) => (closed && usedAfterClose.push(`markStarted ${rel}`), ledger.markStarted(rel, info)),
+    markChunkAcked: (rel, i) => (closed && usedAfterClose.push(`markChunkAcked ${rel}`), ledger.markChunkAcked(rel, i)),
+    markUploaded: (rel, info) => (closed && usedAfterClose.push(`markUploaded ${rel}`), ledger.markUploaded(rel, info)),
+    flush: async () => void (closed && usedAfterClose.push('flush')),
+  };
+  const uploader = new DirectoryUploader({ root: dir, producer: chunks, registry: guarded, logger: silent, chunkSize: 4096, nThreads: 2, uploadExisting: true, pollInterval: 20 });
+  const stop = new AbortController();
+  const running = uploader.run(stop.signal);
+  await requested;
+  stop.abort();
+  await running;
+  closed = true;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(usedAfterClose, [], 'nothing used the registry after run() returned');
+  const s = uploader.stats;
+  assert.equal(s.inProgress, 0);
+  assert.ok(uploaded.length < names.length, `stopped mid-way (${uploaded.length} of ${names.length})`);
+  assert.equal(s.filesUploaded + s.filesStopped + s.queued, names.length, 'every file is uploaded, stopped for the next run, or still queued');
+  assert.equal(s.filesFailed, 0);
+});

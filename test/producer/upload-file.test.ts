@@ -186,3 +186,25 @@ test('a vanished file is ERR_FILE_VANISHED at once, not retried as a change', as
   assert.equal(sent.length, 3, 'no second generation for a file that is gone');
   await assert.rejects(uploadFile(chunks, join(dir, 'never-there'), { chunkSize: CHUNK }), (err: Error) => errorCodeOf(err) === 'ERR_FILE_VANISHED');
 });
+
+test('a stop ends the reading at the next chunk: what was queued is acknowledged and reported, then ERR_ABORTED', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'big.bin');
+  await writeFile(path, randomBytes(20 * CHUNK));
+  const { chunks, sent } = recordingProducer();
+  const stop = new AbortController();
+  const acked: number[] = [];
+  let queued = 0;
+  const upload = uploadFile(chunks, path, {
+    chunkSize: CHUNK,
+    signal: stop.signal,
+    onChunk: () => {
+      if (++queued === 3) stop.abort();
+    },
+    onAcked: (i) => void acked.push(i),
+  });
+  await assert.rejects(upload, (err) => errorCodeOf(err) === 'ERR_ABORTED');
+  assert.deepEqual(acked.sort((a, b) => a - b), [1, 2, 3], 'the queued chunks were answered before the upload gave up');
+  await chunks.flush();
+  assert.equal(sent.length, 3, 'no chunk after the stop');
+});
