@@ -24,6 +24,11 @@
  *   file. A broker this data dir did not start is left alone (reason: 'not-managed').
  * brokerStatus(opts): whether the port answers as Kafka, and the recorded pid, dirs, version.
  *
+ * Data dir per port: start records the data dir of the broker it started or found running
+ * (broker-port-record.ts). stop and status without `dataDir` use that recorded data dir when its
+ * broker is alive and the default one's is not, so `start --data_dir X --port P` is followed by
+ * a plain `status --port P` / `stop --port P`. Given `dataDir`, they use it and nothing else.
+ *
  * Missing or too-old java, missing mvn (only needed while jars are absent): one-line
  * ERR_BROKER_MISSING_TOOL saying what to install. Bad options: ConfigError ERR_INVALID_OPTION.
  */
@@ -36,6 +41,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { BrokerError, ConfigError } from '../errors.js';
 import { newClusterId, renderLog4j2Properties, renderServerProperties } from './broker-files.js';
+import { forgetDataDir, recalledDataDir, rememberDataDir } from './broker-port-record.js';
 import { isAlive, isKafkaProcessOf, readPid, terminate } from './broker-process.js';
 import { findJava, lastLines, runTool } from './java-tools.js';
 import { ensureKafkaJars, hasKafkaJars } from './kafka-jars.js';
@@ -85,6 +91,8 @@ export interface StopBrokerResult {
   forced?: boolean;
   /** Why nothing was stopped: nothing runs, or what answers on the port was not started from this data dir. */
   reason?: 'not-running' | 'not-managed';
+  /** The data dir of the broker that was stopped. */
+  dataDir?: string;
 }
 
 export interface BrokerStatus {
@@ -124,6 +132,11 @@ function cacheBase(): string {
   return join(homedir(), '.cache', 'datafile-stream');
 }
 
+/** Where default data dirs and the per-port records live. */
+function stateHome(): string {
+  return process.env.DATAFILE_STREAM_HOME || cacheBase();
+}
+
 function checkPort(value: unknown, option: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
     throw new ConfigError('ERR_INVALID_OPTION', `${option} must be an integer port 1-65535, got ${String(value)}`, { option });
@@ -138,7 +151,7 @@ function resolveOptions(options: LocalBrokerOptions): Resolved {
   const heap = options.heap ?? '512m';
   if (!/^\d+[kmg]$/i.test(heap)) throw new ConfigError('ERR_INVALID_OPTION', `heap must look like 512m or 1g, got "${heap}"`, { option: 'heap' });
   // Absolute, because the pid check compares it with the JVM's command line.
-  const dataDir = resolve(options.dataDir ?? join(process.env.DATAFILE_STREAM_HOME || cacheBase(), `broker-${port}`));
+  const dataDir = resolve(options.dataDir ?? join(stateHome(), `broker-${port}`));
   return {
     port,
     controllerPort,
@@ -161,6 +174,19 @@ function resolveOptions(options: LocalBrokerOptions): Resolved {
 function liveBrokerPid(r: Resolved): number | undefined {
   const pid = readPid(r.pidFile);
   return pid !== undefined && isAlive(pid) && isKafkaProcessOf(pid, r.serverProperties) ? pid : undefined;
+}
+
+/**
+ * stop's and status's options: without `dataDir`, the data dir recorded for the port when its
+ * broker is alive and the default data dir's is not; otherwise the default, as before.
+ */
+function resolveForPort(options: LocalBrokerOptions): Resolved {
+  const r = resolveOptions(options);
+  if (options.dataDir !== undefined) return r;
+  const recorded = recalledDataDir(stateHome(), r.port);
+  if (recorded === undefined || recorded === r.dataDir || liveBrokerPid(r) !== undefined) return r;
+  const atRecorded = resolveOptions({ ...options, dataDir: recorded });
+  return liveBrokerPid(atRecorded) !== undefined ? atRecorded : r;
 }
 
 function logTail(r: Resolved, count = 25): string {
@@ -278,26 +304,28 @@ export async function startBroker(options: LocalBrokerOptions = {}): Promise<Sta
     logFile: r.logFile,
     version: KAFKA_VERSION,
   });
-  const reuse = (): StartBrokerResult => {
+  const reuse = async (): Promise<StartBrokerResult> => {
     const pid = liveBrokerPid(r);
     r.logger?.info({ port: r.port, brokerPid: pid }, 'a Kafka broker already answers on 127.0.0.1:%d; reusing it', r.port);
+    if (pid !== undefined) await rememberDataDir(stateHome(), r.port, r.dataDir);
     return result(true, pid);
   };
 
   const listening = await probeKafka(r.port);
-  if (listening === 'kafka') return reuse();
+  if (listening === 'kafka') return await reuse();
   if (listening === 'other') {
     throw new BrokerError('ERR_BROKER_START', `127.0.0.1:${r.port} is in use by something that does not answer as a Kafka broker`, { port: r.port });
   }
   await mkdir(r.dataDir, { recursive: true });
-  if (!(await acquireStartLock(r, lockDeadline))) return reuse();
+  if (!(await acquireStartLock(r, lockDeadline))) return await reuse();
   try {
-    if ((await probeKafka(r.port)) === 'kafka') return reuse();
+    if ((await probeKafka(r.port)) === 'kafka') return await reuse();
     const running = liveBrokerPid(r);
     if (running !== undefined) {
       // A broker of this data dir is alive but not answering yet: wait for it, never start a second.
       r.logger?.info({ brokerPid: running }, 'the broker of this data dir is still starting; waiting for it');
       await waitUntilReady(r, running, () => null, Date.now() + r.startTimeoutMs);
+      await rememberDataDir(stateHome(), r.port, r.dataDir);
       return result(true, running);
     }
     const java = await findJava();
@@ -309,6 +337,7 @@ export async function startBroker(options: LocalBrokerOptions = {}): Promise<Sta
     const { pid, exited } = await spawnBroker(r, java, classpath);
     r.logger?.info({ brokerPid: pid, port: r.port, logFile: r.logFile }, 'Kafka %s starting on 127.0.0.1:%d', KAFKA_VERSION, r.port);
     await waitUntilReady(r, pid, exited, Date.now() + r.startTimeoutMs);
+    await rememberDataDir(stateHome(), r.port, r.dataDir);
     r.logger?.info({ brokerPid: pid, port: r.port }, 'Kafka broker is up on 127.0.0.1:%d', r.port);
     return result(false, pid);
   } finally {
@@ -317,7 +346,7 @@ export async function startBroker(options: LocalBrokerOptions = {}): Promise<Sta
 }
 
 export async function stopBroker(options: LocalBrokerOptions = {}): Promise<StopBrokerResult> {
-  const r = resolveOptions(options);
+  const r = resolveForPort(options);
   const pid = liveBrokerPid(r);
   if (pid === undefined) {
     await rm(r.pidFile, { force: true });
@@ -327,11 +356,12 @@ export async function stopBroker(options: LocalBrokerOptions = {}): Promise<Stop
   r.logger?.info({ brokerPid: pid, port: r.port }, 'stopping the Kafka broker');
   const forced = await terminate(pid, r.stopTimeoutMs);
   await rm(r.pidFile, { force: true });
-  return { port: r.port, stopped: true, pid, forced };
+  await forgetDataDir(stateHome(), r.port, r.dataDir);
+  return { port: r.port, stopped: true, pid, forced, dataDir: r.dataDir };
 }
 
 export async function brokerStatus(options: LocalBrokerOptions = {}): Promise<BrokerStatus> {
-  const r = resolveOptions(options);
+  const r = resolveForPort(options);
   const listening = await probeKafka(r.port, 3000);
   const pid = liveBrokerPid(r);
   return {

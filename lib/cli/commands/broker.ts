@@ -66,7 +66,7 @@ export async function runBroker(argv: string[], io: BrokerCommandIo = process): 
     if (action === 'stop') {
       const r = await stopBroker(options);
       if (r.stopped) {
-        print(r, `Stopped the Kafka broker on 127.0.0.1:${r.port} (pid ${r.pid}${r.forced ? ', killed after SIGTERM timed out' : ''}).`);
+        print(r, `Stopped the Kafka broker on 127.0.0.1:${r.port} (pid ${r.pid}, data ${r.dataDir}${r.forced ? ', killed after SIGTERM timed out' : ''}).`);
         return EXIT_OK;
       }
       if (r.reason === 'not-running') {

@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runBroker } from '../../../lib/cli/commands/broker.js';
+import { stopBroker } from '../../../lib/broker/local-kafka.js';
+import { forgetDataDir, recalledDataDir, rememberDataDir } from '../../../lib/broker/broker-port-record.js';
+import { probeKafka } from '../../../lib/broker/kafka-probe.js';
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
@@ -76,4 +79,74 @@ test('stop with nothing running says so and exits 0', async (t) => {
   const r = await run(['stop', '--port', String(await freePort()), '--data_dir', dir]);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /nothing to stop/);
+});
+
+test('a broker started with --data_dir is found by status and stop given only --port', { timeout: 240_000 }, async (t) => {
+  // A real broker on its own ports; the default data dirs and the per-port records go to a
+  // temp DATAFILE_STREAM_HOME, so the shared broker on 9092 and its files are never touched.
+  const PORT = 19192;
+  const home = await mkdtemp(join(tmpdir(), 'dfs-broker-home-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'dfs-broker-data-'));
+  const previousHome = process.env.DATAFILE_STREAM_HOME;
+  process.env.DATAFILE_STREAM_HOME = home;
+  t.after(async () => {
+    await stopBroker({ port: PORT, dataDir }); // this test's broker only, by its data dir
+    if (previousHome === undefined) delete process.env.DATAFILE_STREAM_HOME;
+    else process.env.DATAFILE_STREAM_HOME = previousHome;
+    await rm(home, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const started = await run(['start', '--data_dir', dataDir, '--port', String(PORT), '--controller_port', String(PORT + 1), '--timeout', '120', '--json']);
+  assert.equal(started.code, 0, started.stderr);
+  const { pid } = JSON.parse(started.stdout) as { pid: number };
+  assert.ok(Number.isInteger(pid));
+
+  const status = await run(['status', '--port', String(PORT), '--json']);
+  assert.equal(status.code, 0, status.stdout + status.stderr);
+  const s = JSON.parse(status.stdout) as { running: boolean; pid?: number; dataDir: string };
+  assert.equal(s.running, true);
+  assert.equal(s.pid, pid, 'status names the pid of the broker started from --data_dir');
+  assert.equal(s.dataDir, dataDir);
+  const human = await run(['status', '--port', String(PORT)]);
+  assert.match(human.stdout, new RegExp(`^running: Kafka broker on 127\\.0\\.0\\.1:${PORT} \\(pid ${pid}; data ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+
+  const stopped = await run(['stop', '--port', String(PORT)]);
+  assert.equal(stopped.code, 0, stopped.stdout + stopped.stderr);
+  assert.match(stopped.stdout, new RegExp(`^Stopped the Kafka broker on 127\\.0\\.0\\.1:${PORT} \\(pid ${pid}, data `));
+  assert.equal(await probeKafka(PORT, 3000), 'closed');
+
+  const after = await run(['status', '--port', String(PORT), '--json']);
+  assert.equal(after.code, 3);
+  assert.equal((JSON.parse(after.stdout) as { dataDir: string }).dataDir, join(home, `broker-${PORT}`), 'with no broker left, status shows the default data dir again');
+});
+
+test('a recorded data dir whose broker is gone is ignored: status and stop use the default one', async (t) => {
+  const home = await mkdtemp(join(tmpdir(), 'dfs-broker-home-'));
+  const stale = await mkdtemp(join(tmpdir(), 'dfs-broker-data-'));
+  const previousHome = process.env.DATAFILE_STREAM_HOME;
+  process.env.DATAFILE_STREAM_HOME = home;
+  t.after(async () => {
+    if (previousHome === undefined) delete process.env.DATAFILE_STREAM_HOME;
+    else process.env.DATAFILE_STREAM_HOME = previousHome;
+    await rm(home, { recursive: true, force: true });
+    await rm(stale, { recursive: true, force: true });
+  });
+  const port = await freePort();
+  await rememberDataDir(home, port, stale);
+  // The pid of this test process is alive but is no kafka.Kafka JVM of that data dir.
+  await writeFile(join(stale, 'broker.pid'), `${process.pid}\n`);
+  assert.equal(recalledDataDir(home, port), stale);
+  const status = await run(['status', '--port', String(port), '--json']);
+  assert.equal(status.code, 3);
+  const s = JSON.parse(status.stdout) as { dataDir: string; pid?: number };
+  assert.equal(s.dataDir, join(home, `broker-${port}`));
+  assert.equal(s.pid, undefined);
+  const stop = await run(['stop', '--port', String(port)]);
+  assert.equal(stop.code, 0);
+  assert.match(stop.stdout, /nothing to stop/);
+  await forgetDataDir(home, port, join(home, 'elsewhere'));
+  assert.equal(recalledDataDir(home, port), stale, 'a record is removed only by the data dir it names');
+  await forgetDataDir(home, port, stale);
+  assert.equal(recalledDataDir(home, port), undefined);
 });
