@@ -64,6 +64,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       name: new.target.name,
       streamLevel: this.options.loggerStreamLevel,
       fileLevel: this.options.loggerFileLevel,
+      fileFormat: this.options.loggerFileFormat,
       filePath: this.options.loggerFilePath ?? join(this.options.outputDir, 'LOGS', `${new.target.name}.log`),
     });
     const topicGiven = isParsed(args) ? args.topic_name !== undefined : (args as Partial<ProcessorOptions>).topicName !== undefined;
