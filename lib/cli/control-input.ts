@@ -2,8 +2,9 @@
  * OpenMSIStream's console control: `q`/`quit` + Enter stops gracefully, `c`/`check` + Enter
  * prints counts. SIGINT/SIGTERM also stop gracefully; a second SIGINT/SIGTERM forces the exit at
  * once with 128+n. Forcing loses nothing: offsets and registries only ever cover finished work,
- * so the next run reads or sends again whatever was unfinished. Returns a disposer that removes
- * every listener.
+ * so the next run reads or sends again whatever was unfinished. With `updateSeconds` (OpenMSIStream's
+ * --update_seconds, which prints a "still alive" dot), the counts of `c` are logged that often, for
+ * runs without a terminal. Returns a disposer that removes every listener and the timer.
  */
 import { createInterface } from 'node:readline';
 import { exitCodeForSignal } from './exit-codes.js';
@@ -13,6 +14,10 @@ export interface ControlHandlers {
   check: () => string;
   /** Called on the second signal just before the process exits (default: a line on stderr). */
   forced?: (signal: NodeJS.Signals) => void;
+  /** Log the counts of `check()` every this many seconds (undefined, 0 or negative: never). */
+  updateSeconds?: number;
+  /** Where those periodic counts go (the program's logger at info). */
+  update?: (counts: string) => void;
 }
 
 export interface ControlOptions {
@@ -45,7 +50,11 @@ export function listenForControl(handlers: ControlHandlers, options: ControlOpti
       else if (word === 'c' || word === 'check') process.stdout.write(`${handlers.check()}\n`);
     });
   }
+  const seconds = handlers.updateSeconds ?? 0;
+  const updates = seconds > 0 && handlers.update ? setInterval(() => handlers.update!(handlers.check()), seconds * 1000) : undefined;
+  updates?.unref();
   return () => {
+    if (updates) clearInterval(updates);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     lines?.close();

@@ -106,6 +106,14 @@ export const LOGGER_ARGUMENTS: ArgumentDef[] = [
   { name: 'logger_file_format', type: 'string', default: 'text', choices: ['text', 'json'], help: 'log file lines as readable text or as JSON' },
 ];
 
+/** OpenMSIStream's --update_seconds: how often a long-running program logs its counts (-1 or 0: never). */
+export const UPDATE_SECONDS_ARGUMENT: ArgumentDef = {
+  name: 'update_seconds',
+  type: 'number',
+  default: -1,
+  help: 'log the counts (as typing c would print them) every this many seconds; -1: never',
+};
+
 export abstract class Runnable {
   /** The arguments this class takes; subclasses extend their parent's list. */
   static getCommandLineArguments(): ArgumentDef[] {

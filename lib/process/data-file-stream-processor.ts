@@ -15,7 +15,7 @@ import { logLevel, nonNegativeSeconds, oneOf, positiveInteger, positiveNumber, p
 import { createLogger } from '../log/create-logger.js';
 import { CREATE_NEW, runConsumer, type ConsumerSummary } from '../consumer/run-consumer.js';
 import type { FileRef } from '../consumer/pipeline-events.js';
-import { Runnable, type ArgumentDef, type ParsedArguments } from '../cli/runnable.js';
+import { Runnable, UPDATE_SECONDS_ARGUMENT, type ArgumentDef, type ParsedArguments } from '../cli/runnable.js';
 import { DEFAULT_TOPIC, KAFKA_ARGUMENTS } from '../cli/commands/upload-options.js';
 import { EXIT_STATUS_HELP, exitCodeOfRun } from '../cli/exit-codes.js';
 import { DownloadDataFile, type ConsumerMode } from './download-data-file.js';
@@ -39,6 +39,8 @@ export interface ProcessorOptions {
   loggerStreamLevel: string;
   loggerFileLevel: string;
   loggerFilePath?: string;
+  /** Log the counts every this many seconds (OpenMSIStream's --update_seconds; <= 0: never). */
+  updateSeconds?: number;
   /** Log file lines as readable text (default) or JSON. */
   loggerFileFormat: 'text' | 'json';
   /** Run with a config that asks for KafkaCrypto encryption, reading plaintext on purpose. */
@@ -84,6 +86,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       { name: 'process_timeout', type: 'number', check: positiveSeconds, help: 'seconds one processing attempt may take' },
       { name: 'memory_budget', type: 'number', default: 256, check: positiveNumber, help: 'MiB of file data memory mode holds; a file that does not fit is assembled in disk staging and handed over by path' },
       { name: 'retry_failed', type: 'boolean', default: false, help: 'first process again the files earlier runs recorded as failed' },
+      UPDATE_SECONDS_ARGUMENT,
       ...super.getCommandLineArguments(),
     ];
   }
@@ -168,6 +171,7 @@ function optionsFromArguments(a: ParsedArguments, className: string): ProcessorO
       loggerFileLevel: String(a.logger_file_level ?? 'warning'),
       ...(a.logger_file_path !== undefined && { loggerFilePath: String(a.logger_file_path) }),
       loggerFileFormat: a.logger_file_format === 'json' ? 'json' : 'text',
+      ...(typeof a.update_seconds === 'number' && a.update_seconds > 0 && { updateSeconds: a.update_seconds }),
       allowPlaintext: a.allow_plaintext === true,
       interactive: true,
     },

@@ -47,3 +47,16 @@ test('q + Enter stops, and a signal after it still stops first (the graceful sto
     }),
   );
 });
+
+test('updateSeconds logs the counts that often (OpenMSIStream\'s --update_seconds), and dispose stops it', async () => {
+  const updates: string[] = [];
+  let n = 0;
+  const dispose = listenForControl({ stop: () => undefined, check: () => `count ${++n}`, updateSeconds: 0.05, update: (c) => updates.push(c) }, { input: new PassThrough() });
+  await new Promise((resolve) => setTimeout(resolve, 180));
+  dispose();
+  const seen = updates.length;
+  assert.ok(seen >= 2, `at least two updates in 180 ms, got ${seen}`);
+  assert.equal(updates[0], 'count 1');
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  assert.equal(updates.length, seen, 'no update after dispose');
+});
