@@ -18,12 +18,14 @@
  * re-read from disk are compared with the Kafka file hash. Nothing is downloaded again.
  * Idempotence: each object carries its file's SHA-512 as `x-amz-meta-file-sha512`; a file whose
  * object already holds that hash (an upload that finished just before a crash) is not sent twice.
- * Errors: ERR_S3_BUCKET_NAME and ERR_S3_CONFIG at construction; ERR_S3_UPLOAD per attempt, with
+ * Errors: ERR_S3_BUCKET_NAME and ERR_S3_CONFIG at construction; ERR_S3_UNREACHABLE or
+ * ERR_S3_CONFIG from `run()` when the start-up check fails, before anything is consumed (no
+ * group joined, no offset committed, no registry row); ERR_S3_UPLOAD per attempt, with
  * `reason` (s3-upload-error.ts).
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ConfigError, S3Error } from '../errors.js';
 import { DataFileStreamProcessor, type ProcessorOptions } from '../process/data-file-stream-processor.js';
@@ -35,7 +37,7 @@ import { validateBucketName } from './s3-bucket-name.js';
 import { s3ClientOptions, type S3ClientSetup } from './s3-client-options.js';
 import { s3ObjectKey } from './s3-object-key.js';
 import { PartChecksums } from './s3-part-checksums.js';
-import { s3UploadError } from './s3-upload-error.js';
+import { classifyS3Failure, s3UploadError } from './s3-upload-error.js';
 
 const MIB = 1024 * 1024;
 /** S3's smallest part (all but the last) and largest part count. */
@@ -198,17 +200,37 @@ export class S3TransferStreamProcessor extends DataFileStreamProcessor {
     this.logger.error({ file: file.relativeFilepath, bucket: this.bucketName }, `${file.relativeFilepath} was not transferred and is recorded as failed; run again with --retry_failed (same --output_dir and --consumer_group_id) to send it`);
   }
 
-  /** Says at start, once and clearly, when the bucket cannot be written; never fatal. */
+  /**
+   * The start-up check, before anything is read from Kafka. A run whose endpoint is unreachable,
+   * whose bucket does not exist or whose credentials are refused would otherwise read every
+   * file, fail each one, commit past them and leave the user to --retry_failed them all, so it
+   * stops here: ERR_S3_UNREACHABLE (nothing answered, it stopped answering, or it answered 5xx)
+   * or ERR_S3_CONFIG (no such bucket, unknown key or wrong secret, any other refusal). A valid
+   * key that may not list the bucket (AccessDenied) goes on with a warning: write-only keys are a
+   * legitimate setup, and the uploads will say if they cannot write either.
+   * ListObjectsV2 rather than HeadBucket: an answer to HEAD has no body, so a 403 there cannot
+   * tell a wrong secret from a missing permission; a GET's error carries the S3 code.
+   */
   async #checkBucket(): Promise<void> {
+    const context = { bucket: this.bucketName, endpoint: this.s3Setup.endpoint, action: 'checking' };
     try {
-      await this.s3Client.send(new HeadBucketCommand({ Bucket: this.bucketName }));
+      await this.s3Client.send(new ListObjectsV2Command({ Bucket: this.bucketName, MaxKeys: 1 }));
+      return;
     } catch (err) {
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      const error = status === 404 ? s3UploadError(Object.assign(err as object, { Code: 'NoSuchBucket' }), { bucket: this.bucketName, endpoint: this.s3Setup.endpoint, action: 'checking' }) : s3UploadError(err, { bucket: this.bucketName, endpoint: this.s3Setup.endpoint, action: 'checking' });
-      this.logger.error({ code: error.code, reason: (error as { reason?: string }).reason }, `${error.message}. Files will be retried, then recorded as failed`);
+      const failure = s3UploadError(err, context);
+      const { reason, s3Code, status: httpStatus } = classifyS3Failure(err);
+      if (reason === 'access_denied' && !BAD_CREDENTIALS.has(s3Code ?? '')) {
+        this.logger.warn({ code: failure.code, reason, s3Code }, `${failure.message}. The key may be write-only: going on, and uploads will fail if it cannot write either`);
+        return;
+      }
+      const code = reason === 'unreachable' || reason === 'timeout' || reason === 'server' ? 'ERR_S3_UNREACHABLE' : 'ERR_S3_CONFIG';
+      throw new S3Error(code, `${failure.message}. s3-transfer stopped before reading anything from Kafka`, { bucket: this.bucketName, endpoint: this.s3Setup.endpoint, reason, s3Code, httpStatus, config: this.s3Setup.configPath }, err);
     }
   }
 }
+
+/** S3 codes of a request signed with a key the server does not know, or with the wrong secret. */
+const BAD_CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
 
 function splitArguments(args: ParsedArguments | (Partial<ProcessorOptions> & S3TransferOptions)): { settings: S3Settings; base: ParsedArguments | Partial<ProcessorOptions>; config: string } {
   if ('help' in args || 'bucket_name' in args) {

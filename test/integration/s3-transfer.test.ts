@@ -8,8 +8,11 @@
  *   SHA-512 on the object; a restart with the same group sends nothing again;
  * - killed mid-run (SIGKILL) and restarted with the same group: every file ends up in the
  *   bucket and none is sent twice;
- * - bad credentials: a clear error, every file `failed` in the registry, nothing in the bucket;
- *   then good credentials with --retry_failed send them, and the registry says processed;
+ * - a key that may list but not write (a proxy refuses the writes): every file `failed` in the
+ *   registry, nothing in the bucket; then good credentials with --retry_failed send them, and
+ *   the registry says processed; a write-only key passes the start-up check with a warning
+ *   (bad credentials, a missing bucket, an unreachable endpoint stop the program at start-up:
+ *   s3-startup-check.test.ts);
  * - without Kafka: a missing bucket, a server that is down and a wrong checksum give coded
  *   errors that say so, and the server itself refuses data whose checksum does not match.
  */
@@ -17,6 +20,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +48,7 @@ import {
   uniqueBucket,
   writeS3Config,
   writeTree,
+  S3_PORT,
 } from './s3-support.js';
 
 const sha512 = (b: Uint8Array): Buffer => createHash('sha512').update(b).digest();
@@ -155,7 +161,43 @@ test('killed mid-run and restarted with the same group: everything arrives, noth
   assert.deepEqual(failedRows, []);
 });
 
-test('bad credentials: a clear error and `failed` in the registry; --retry_failed later sends those files', async () => {
+/**
+ * A loopback HTTP proxy in front of the test MinIO that answers the requests `deny` picks with
+ * S3's 403 AccessDenied and forwards the rest unchanged (same Host header, so signatures still
+ * verify): a key allowed to list but not to write, or the reverse, without an IAM setup.
+ */
+async function permissionProxy(t: { after: (fn: () => Promise<void>) => void }, deny: (req: IncomingMessage) => boolean): Promise<number> {
+  const server = createHttpServer((req, res) => {
+    if (deny(req)) {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(403, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied.</Message><RequestId>proxy</RequestId></Error>');
+      });
+      return;
+    }
+    // `expect` is not signed; the proxy has already answered 100-continue itself.
+    const { expect: _expect, ...headers } = req.headers;
+    const upstream = httpRequest({ host: '127.0.0.1', port: S3_PORT, method: req.method, path: req.url, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      pipeline(answer, res).catch(() => undefined);
+    });
+    pipeline(req, upstream).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections(); // the SDK's keep-alive sockets would hold close() open
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as { port: number }).port;
+}
+
+const isList = (req: IncomingMessage): boolean => req.method === 'GET' && /[?&]list-type=2/.test(req.url ?? '');
+
+test('a key that may list but not write: every upload fails and is recorded `failed`; --retry_failed later sends those files', async (t) => {
   const files = new Map<string, Buffer>([
     ['creds/a.dat', content(200_000)],
     ['creds/sub/b.dat', content(50_000)],
@@ -170,19 +212,17 @@ test('bad credentials: a clear error and `failed` in the registry; --retry_faile
   const out = join(work, 'out-creds');
   const group = `g-${topic}`;
 
-  const wrong = await writeS3Config(work, { accessKey: 'not-a-real-key', secretFromEnv: 'DFS_TEST_S3_SECRET' });
-  const bad = spawnCli(transferArgs(bucket, wrong, topic, group, out, ['--max_attempts', '2']), undefined, 120_000, { DFS_TEST_S3_SECRET: 'wrong-secret' });
+  // Lists pass (so the start-up check does), everything else is refused.
+  const readOnly = await writeS3Config(work, { port: await permissionProxy(t, (req) => !isList(req)) });
+  const bad = spawnCli(transferArgs(bucket, readOnly, topic, group, out, ['--max_attempts', '2']), undefined, 120_000);
   const r1 = await bad.done;
-  assert.equal(r1.code, 0, r1.stderr.slice(-3000));
+  assert.equal(r1.code, 4, r1.stderr.slice(-3000));
   assert.match(r1.stdout, /0 files processed, 3 failed/);
-  const startCheck = bad.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('checking s3://'));
-  assert.ok(startCheck, 'the bucket check at start already reports the problem');
-  assert.match(String(startCheck.msg), /S3 refused access to bucket/);
   const attempts = messages(bad.logs, 'processing attempt');
   assert.ok(attempts.length >= 6, `two attempts per file were made (${attempts.length})`);
   for (const line of attempts) {
     assert.equal(line.code, 'ERR_S3_UPLOAD');
-    assert.match(String(line.msg), /S3 refused access to bucket "[^"]+" \(InvalidAccessKeyId \(HTTP 403\).*check \[s3\] access_key_id and secret_key_id/);
+    assert.match(String(line.msg), /S3 refused access to bucket "[^"]+" \(AccessDenied \(HTTP 403\).*check \[s3\] access_key_id and secret_key_id/);
   }
   const rows = await readRegistry(out, 'in_progress', topic, group);
   assert.deepEqual(rows.map((r) => [r.rel_filepath, r.status]).sort(), [...files.keys()].sort().map((p) => [p, 'failed']));
@@ -209,6 +249,25 @@ test('bad credentials: a clear error and `failed` in the registry; --retry_faile
   const again = await runCli(transferArgs(bucket, good, topic, group, out, ['--retry_failed']));
   assertExit(again, 0);
   assert.match(again.stdout, /0 files processed, 0 failed/);
+});
+
+test('a write-only key (listing refused): the start-up check warns and the files are sent', async (t) => {
+  const files = new Map<string, Buffer>([['w/one.dat', content(80_000)], ['two.dat', content(3000)]]);
+  const source = join(work, 'write-only-tree');
+  await writeTree(source, files);
+  const topic = uniqueTopic('t-s3-wo');
+  await uploadDirectory(source, topic);
+  const bucket = uniqueBucket();
+  await createBucket(client, bucket);
+  const writeOnly = await writeS3Config(work, { port: await permissionProxy(t, isList) });
+  const run = spawnCli(transferArgs(bucket, writeOnly, topic, `g-${topic}`, join(work, 'out-write-only')));
+  const result = await run.done;
+  assert.equal(result.code, 0, result.stderr.slice(-3000));
+  assert.match(result.stdout, /2 files processed, 0 failed/);
+  const warning = run.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('checking s3://'));
+  assert.ok(warning, 'the start-up check says it could not list the bucket');
+  assert.match(String(warning.msg), /AccessDenied.*The key may be write-only: going on/);
+  await assertBucketMatches(client, bucket, topic, files);
 });
 
 /** A processor for direct calls (no Kafka involved). */
