@@ -1,6 +1,7 @@
 // An example processor: prints a one-line summary of every CSV measurement file on a topic.
 //   datafile-stream process examples/csv-statistics.ts --topic_name T --consumer_group_id G
 // or, as a module of its own:  node --import tsx examples/csv-statistics.ts --topic_name T ...
+// (an ES module: this repository's package.json says "type": "module"; tsx is a devDependency)
 import { pathToFileURL } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { DataFileStreamProcessor, type DownloadDataFile, type Lock } from 'datafile-stream';
@@ -8,7 +9,7 @@ import { DataFileStreamProcessor, type DownloadDataFile, type Lock } from 'dataf
 export default class CsvStatistics extends DataFileStreamProcessor {
   async processDownloadedDataFile(file: DownloadDataFile, lock: Lock): Promise<Error | undefined> {
     if (!file.filename.endsWith('.csv')) return undefined;
-    const rows = parse(file.bytestring, { columns: true, cast: true }) as Array<Record<string, number>>;
+    const rows = parse(await file.read(), { columns: true, cast: true }) as Array<Record<string, number>>;
     const columns = Object.keys(rows[0] ?? {});
     const last = columns.at(-1) ?? '';
     const values = rows.map((row) => row[last]!).filter(Number.isFinite);
