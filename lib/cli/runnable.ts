@@ -100,8 +100,16 @@ export class ArgumentParser {
 }
 
 /** Logging flags every program takes (OpenMSIStream's names and Python level names). */
+export const LOGGER_STREAM_LEVEL_ARGUMENT: ArgumentDef = {
+  name: 'logger_stream_level',
+  type: 'string',
+  default: 'info',
+  check: logLevel,
+  help: 'log level on stderr: debug, info, warning, error, critical (or pino\'s trace, fatal, silent)',
+};
+
 export const LOGGER_ARGUMENTS: ArgumentDef[] = [
-  { name: 'logger_stream_level', type: 'string', default: 'info', check: logLevel, help: 'log level on stderr: debug, info, warning, error, critical (or pino\'s trace, fatal, silent)' },
+  LOGGER_STREAM_LEVEL_ARGUMENT,
   { name: 'logger_file_level', type: 'string', default: 'warning', check: logLevel, help: 'log level in the log file' },
   { name: 'logger_file_format', type: 'string', default: 'text', choices: ['text', 'json'], help: 'log file lines as readable text or as JSON' },
 ];

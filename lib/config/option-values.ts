@@ -76,6 +76,12 @@ export const regularExpression: OptionCheck<RegExp> = (value, name) => {
   }
 };
 
+/** A regular expression kept as its text (the command line's form), checked to compile. */
+export const regularExpressionText: OptionCheck<string> = (value, name) => {
+  regularExpression(value, name);
+  return String(value);
+};
+
 export function oneOf<T extends string>(choices: readonly T[]): OptionCheck<T> {
   return (value, name) => {
     if (!(choices as readonly unknown[]).includes(value)) throw invalid(name, `one of ${choices.join(', ')}`, value);

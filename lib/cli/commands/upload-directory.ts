@@ -18,9 +18,10 @@ import { DirectoryUploader } from '../../producer/upload-directory.js';
 import { UploadProgress } from '../../producer/upload-progress.js';
 import { UploadRegistry } from '../../registry/upload-registry.js';
 import { listenForControl } from '../control-input.js';
-import { exitCodeOfRun } from '../exit-codes.js';
-import { ArgumentParser, LOGGER_ARGUMENTS } from '../runnable.js';
-import { checkChunkSize, checkProducerArguments, connectProducer, nonNegativeNumber, positiveInteger, UPLOAD_ARGUMENTS } from './upload-options.js';
+import { EXIT_STATUS_HELP, exitCodeOfRun } from '../exit-codes.js';
+import { ArgumentParser, LOGGER_ARGUMENTS, UPDATE_SECONDS_ARGUMENT } from '../runnable.js';
+import { nonNegativeSeconds, regularExpressionText } from '../../config/option-values.js';
+import { connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
 
 /**
  * Skip hidden files and `.log` files. (OpenMSIStream's default, `^((?!(\.|.*.log))).*$`, also
@@ -33,14 +34,15 @@ export const uploadDirectoryParser = new ArgumentParser(
   [
     { name: 'upload_dir', type: 'string', positional: true, help: 'the directory to watch' },
     ...UPLOAD_ARGUMENTS,
-    { name: 'upload_regex', type: 'string', default: DEFAULT_UPLOAD_REGEX, help: 'only file names matching this regex are uploaded' },
+    { name: 'upload_regex', type: 'string', default: DEFAULT_UPLOAD_REGEX, check: regularExpressionText, help: 'only file names matching this regex are uploaded' },
     { name: 'upload_existing', type: 'boolean', default: false, help: 'also upload the files already there at start' },
-    { name: 'watchdog_lag_time', type: 'number', default: 3, help: 'seconds a file must stay unchanged before it is sent' },
+    { name: 'watchdog_lag_time', type: 'number', default: 3, check: nonNegativeSeconds, help: 'seconds a file must stay unchanged before it is sent' },
     { name: 'use_polling_observer', type: 'boolean', default: false, help: 'accepted for OpenMSIStream compatibility (the tree is always polled)' },
-    { name: 'until_idle', type: 'number', help: 'exit 0 once everything is acknowledged and nothing changed for this many seconds' },
+    { name: 'until_idle', type: 'number', check: nonNegativeSeconds, help: 'stop once everything is acknowledged and nothing changed for this many seconds' },
+    UPDATE_SECONDS_ARGUMENT,
     ...LOGGER_ARGUMENTS,
   ],
-  'Usage: datafile-stream upload-directory <upload_dir> [options]\n\nWatches a directory tree and uploads new and changed files (OpenMSIStream DataFileUploadDirectory).\nType q + Enter (or send SIGINT/SIGTERM) to stop, c + Enter for counts.',
+  'Usage: datafile-stream upload-directory <upload_dir> [options]\n\nWatches a directory tree and uploads new and changed files (OpenMSIStream DataFileUploadDirectory).\nType q + Enter (or send SIGINT/SIGTERM) to stop, c + Enter for counts.\n' + EXIT_STATUS_HELP,
 );
 
 export async function run(argv: string[]): Promise<number> {
@@ -52,19 +54,13 @@ export async function run(argv: string[]): Promise<number> {
   const root = resolve(String(args.upload_dir));
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new ConfigError('ERR_INVALID_ARGUMENT', `${root} is not a directory`, { path: root });
-  const chunkSize = checkChunkSize(args.chunk_size);
-  let uploadRegex: RegExp;
-  try {
-    uploadRegex = new RegExp(String(args.upload_regex));
-  } catch (err) {
-    throw new ConfigError('ERR_INVALID_ARGUMENT', `--upload_regex is not a valid regular expression: ${(err as Error).message}`, { option: 'upload_regex' });
-  }
-  // Every argument is checked before the log file is created or anything connects: a usage error
-  // must neither leave LOGS/ behind nor a connected producer that keeps the process alive.
-  checkProducerArguments(args);
-  const nThreads = positiveInteger(args.n_threads, 'n_threads');
-  const watchdogLagTime = nonNegativeNumber(args.watchdog_lag_time, 'watchdog_lag_time');
-  const untilIdle = args.until_idle === undefined ? undefined : nonNegativeNumber(args.until_idle, 'until_idle');
+  // The parser checked every argument, before the log file is created or anything connects: a
+  // usage error must neither leave LOGS/ behind nor a connected producer that keeps the process alive.
+  const chunkSize = Number(args.chunk_size);
+  const uploadRegex = new RegExp(String(args.upload_regex));
+  const nThreads = Number(args.n_threads);
+  const watchdogLagTime = Number(args.watchdog_lag_time);
+  const untilIdle = args.until_idle === undefined ? undefined : Number(args.until_idle);
   const logger = createLogger({
     name: 'DataFileUploadDirectory',
     streamLevel: String(args.logger_stream_level),
@@ -104,6 +100,8 @@ export async function run(argv: string[]): Promise<number> {
       const s = uploader.stats;
       return `files uploaded: ${s.filesUploaded} (${(s.bytesUploaded / 1048576).toFixed(1)} MiB), failed: ${s.filesFailed}, in progress: ${s.inProgress}, queued: ${s.queued}\nrecent: ${s.recent.join(', ') || '(none)'}`;
     },
+    updateSeconds: Number(args.update_seconds),
+    update: (counts) => logger.info(counts),
   });
   logger.info({ dir: root, topic: connected.topic, uploadExisting: args.upload_existing === true }, 'watching for files to upload');
   const progress = new UploadProgress();

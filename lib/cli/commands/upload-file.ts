@@ -10,16 +10,17 @@ import { createLogger } from '../../log/create-logger.js';
 import { showProgress, stderrProgressLine } from '../../log/progress-line.js';
 import { uploadFile } from '../../producer/upload-file.js';
 import { UploadProgress } from '../../producer/upload-progress.js';
-import { ArgumentParser, LOGGER_ARGUMENTS } from '../runnable.js';
-import { checkChunkSize, checkProducerArguments, connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
+import { EXIT_STATUS_HELP } from '../exit-codes.js';
+import { ArgumentParser, LOGGER_STREAM_LEVEL_ARGUMENT } from '../runnable.js';
+import { connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
 
 export const uploadFileParser = new ArgumentParser(
   [
     { name: 'filepath', type: 'string', positional: true, help: 'the file to upload' },
     ...UPLOAD_ARGUMENTS,
-    LOGGER_ARGUMENTS[0]!,
+    LOGGER_STREAM_LEVEL_ARGUMENT,
   ],
-  'Usage: datafile-stream upload-file <filepath> [options]\n\nChunks one file and produces it to a Kafka topic (OpenMSIStream UploadDataFile), then exits.',
+  'Usage: datafile-stream upload-file <filepath> [options]\n\nChunks one file and produces it to a Kafka topic (OpenMSIStream UploadDataFile), then exits.\n' + EXIT_STATUS_HELP,
 );
 
 export async function run(argv: string[]): Promise<number> {
@@ -28,8 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(uploadFileParser.help());
     return 0;
   }
-  const chunkSize = checkChunkSize(args.chunk_size);
-  checkProducerArguments(args);
+  const chunkSize = Number(args.chunk_size);
   const path = resolve(String(args.filepath));
   // Before connecting: a wrong path is a usage error, not a broker round trip.
   const info = await stat(path).catch(() => undefined);

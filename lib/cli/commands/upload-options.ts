@@ -1,6 +1,8 @@
 /**
  * Arguments and setup shared by `upload-file` and `upload-directory`: config, topic, chunk size
- * (a power of two, OpenMSIStream's rule), logging, and a connected ChunkProducer.
+ * (a power of two, OpenMSIStream's rule), logging, and a connected ChunkProducer. Each argument
+ * carries its validator (lib/config/option-values.ts), which the parser runs, so a command has
+ * every value checked before it creates a log file or connects.
  */
 import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -11,7 +13,7 @@ import { ensureTopic } from '../../kafka/ensure-topic.js';
 import { kafkaFromConfig } from '../../kafka/kafka-from-config.js';
 import { ChunkProducer } from '../../producer/chunk-producer.js';
 import { FilePartitioner } from '../../producer/file-partitioner.js';
-import { chunkSizeBytes, nonNegativeSeconds, positiveInteger, topicName } from '../../config/option-values.js';
+import { chunkSizeBytes, positiveInteger, topicName } from '../../config/option-values.js';
 import type { ArgumentDef, ParsedArguments } from '../runnable.js';
 
 export const DEFAULT_CHUNK_SIZE = 524288;
@@ -39,21 +41,6 @@ export function topicOf(args: ParsedArguments, logger: Logger): string {
   return DEFAULT_TOPIC;
 }
 
-export function checkChunkSize(value: unknown): number {
-  return chunkSizeBytes(value, 'chunk_size');
-}
-
-export { positiveInteger } from '../../config/option-values.js';
-
-export function nonNegativeNumber(value: unknown, name: string): number {
-  return nonNegativeSeconds(value, name);
-}
-
-/** Kafka's own rule for topic names; checked here so a bad name is a usage error, not a broker one. */
-export function checkTopicName(value: unknown): string {
-  return value === undefined ? DEFAULT_TOPIC : topicName(value, 'topic_name');
-}
-
 export interface ConnectedProducer {
   producer: Producer;
   chunks: ChunkProducer;
@@ -61,15 +48,9 @@ export interface ConnectedProducer {
   close(): Promise<void>;
 }
 
-/** Checks the arguments connectProducer uses, so a command can reject them before it touches anything. */
-export function checkProducerArguments(args: ParsedArguments): void {
-  checkTopicName(args.topic_name);
-  positiveInteger(args.queue_max_size ?? 64, 'queue_max_size');
-}
-
 export async function connectProducer(args: ParsedArguments, logger: Logger): Promise<ConnectedProducer> {
   const topic = topicOf(args, logger);
-  const maxBytesInFlight = positiveInteger(args.queue_max_size ?? 64, 'queue_max_size') * 1024 * 1024;
+  const maxBytesInFlight = Number(args.queue_max_size ?? 64) * 1024 * 1024;
   const setup = kafkaFromConfig(String(args.config), 'producer', logger, { allowPlaintext: args.allow_plaintext === true });
   const compression = compressionFromName(setup.producer.compression);
   const brokers = kafkaClientOptions(setup.config.sections, 'producer').brokers.join(',');
