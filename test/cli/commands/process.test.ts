@@ -164,3 +164,29 @@ test('-h after a module prints the processor\'s own help', async (t) => {
   assert.match(r.stdout, /^Usage: Helpful/);
   assert.match(r.stdout, /--topic_name/);
 });
+
+test('a .ts processor without tsx installed says to install tsx or compile it', async (t) => {
+  const dir = await tempDir(t, { type: 'module' });
+  const path = join(dir, 'typed.ts');
+  await writeFile(path, `import { DataFileStreamProcessor } from '${BASE}';\nexport default class Typed extends DataFileStreamProcessor { async processDownloadedDataFile() { return undefined; } }\n`);
+  // As when tsx is not installed: a resolve hook refuses tsx's API module (the command's own
+  // TypeScript runs through the tsx loader imported before the hook).
+  const hooks = join(dir, 'no-tsx-hooks.mjs');
+  await writeFile(
+    hooks,
+    `export async function resolve(specifier, context, next) {\n` +
+      `  if (specifier === 'tsx/esm/api') throw Object.assign(new Error("Cannot find package 'tsx'"), { code: 'ERR_MODULE_NOT_FOUND' });\n` +
+      `  return next(specifier, context);\n}\n`,
+  );
+  const register = join(dir, 'no-tsx.mjs');
+  await writeFile(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', register, join(ROOT, 'bin/datafile-stream.ts'), 'process', path], { cwd: ROOT, encoding: 'utf8' }).then(
+    () => assert.fail('expected exit 1'),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    'datafile-stream process: ERR_PROCESSOR_LOAD: a TypeScript processor needs the optional "tsx" package installed beside datafile-stream (npm install --save-dev tsx), or compile the processor to .js/.mjs\n',
+  );
+});
