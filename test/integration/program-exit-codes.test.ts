@@ -28,6 +28,14 @@ async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise
   return dir;
 }
 
+/** Sets environment variables for the programs this test spawns, removed again after it. */
+function withEnv(t: { after: (fn: () => void) => void }, vars: Record<string, string>): void {
+  Object.assign(process.env, vars);
+  t.after(() => {
+    for (const name of Object.keys(vars)) delete process.env[name];
+  });
+}
+
 function processArgs(topic: string, out: string, extra: string[] = []): string[] {
   return ['process', PROCESSOR, '--topic_name', topic, '--consumer_group_id', `g-${randomUUID()}`, '--output_dir', out, '--until_idle', '1', '--max_attempts', '1', '--logger_stream_level', 'error', ...extra];
 }
@@ -35,12 +43,7 @@ function processArgs(topic: string, out: string, extra: string[] = []): string[]
 test('process exits 4 when files failed in the run, 0 when none did', async (t) => {
   const topic = await topicWithFiles(t, ['a.dat', 'b.dat', 'bad.dat']);
   const dir = await tempDir(t);
-  process.env.RECORD_FILE = join(dir, 'record.txt');
-  process.env.POISON_PATHS = 'bad.dat';
-  t.after(() => {
-    delete process.env.POISON_PATHS;
-    delete process.env.RECORD_FILE;
-  });
+  withEnv(t, { RECORD_FILE: join(dir, 'record.txt'), POISON_PATHS: 'bad.dat' });
   const failing = await runCli(processArgs(topic, join(dir, 'out1')));
   assert.equal(failing.code, 4, `stdout:\n${failing.stdout}\nstderr:\n${failing.stderr}`);
   assert.match(failing.stdout, /2 files processed, 1 failed/);
@@ -56,15 +59,10 @@ test('process exits 4 when files failed in the run, 0 when none did', async (t) 
 test('process stopped by SIGINT exits 130 after its graceful stop', async (t) => {
   const topic = await topicWithFiles(t, ['s1.dat', 's2.dat', 's3.dat', 's4.dat']);
   const dir = await tempDir(t);
-  process.env.RECORD_FILE = join(dir, 'record.txt');
-  process.env.SLOW_MS = '1500';
-  t.after(() => {
-    delete process.env.SLOW_MS;
-    delete process.env.RECORD_FILE;
-  });
+  withEnv(t, { RECORD_FILE: join(dir, 'record.txt'), SLOW_MS: '1500' });
   const run = startCli(processArgs(topic, join(dir, 'out'), ['--logger_stream_level', 'info', '--n_threads', '1']), { timeoutMs: 60_000 });
   // Once a file was processed the pipeline (and its signal handling) is surely running.
-  while (!existsSync(process.env.RECORD_FILE)) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (!existsSync(process.env.RECORD_FILE!)) await new Promise((resolve) => setTimeout(resolve, 100));
   run.kill('SIGINT');
   const result = await run.done;
   assert.equal(result.code, 130, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
