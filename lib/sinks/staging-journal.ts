@@ -13,7 +13,7 @@
  * whose staging file still exists, and rewrites it compactly.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DataFileStreamError } from '../errors.js';
@@ -124,9 +124,14 @@ export class StagingJournal {
     return this.#syncing;
   }
 
+  /**
+   * Writes what is pending and closes. A journal with no file left in staging holds nothing a
+   * restart needs, so it is removed: a clean run leaves no staging directory behind.
+   */
   async close(): Promise<void> {
     await this.sync().catch(() => undefined);
     await this.#handle.close().catch(() => undefined);
+    if (this.#headers.size === 0) await unlink(this.path).catch(() => undefined);
   }
 
   get stagingDir(): string {
