@@ -10,6 +10,14 @@
  * WARN -> warn, INFO -> debug (kafkajs says "consumer has joined the group" at INFO, which is
  * chatter for a file pipeline), DEBUG -> trace. kafkajs's own level follows the pino level so it
  * does not build entries nobody will see. Without a logger kafkajs is silent.
+ *
+ * Retry noise goes to debug: kafkajs logs every failed connection attempt, retried request and
+ * consumer restart at error level ("Crash: KafkaJSNumberOfRetriesExceeded" is followed by a
+ * restart, not an exit), about 300 lines in a short outage. Instead a client that had reached
+ * Kafka logs the outage once at warn ("Kafka unreachable, retrying") and, once its owner reports
+ * Kafka answering again (`kafkaReachable`), the recovery at info. A failure kafkajs gives up on
+ * reaches the caller of connect/send/run, which reports it at error with what to do; before a
+ * client first reached Kafka, that caller's error is the only line.
  */
 import type { ConnectionOptions } from 'node:tls';
 import kafkajs, { type Kafka, type LogEntry, type RetryOptions, type SASLOptions, type logCreator } from 'kafkajs';
@@ -63,16 +71,72 @@ const TRANSIENT_ANSWERS = new Set([
   'There is no leader for this topic-partition as we are in the middle of a leadership election',
 ]);
 
+/** kafkajs layers whose errors are failed connections and requests that kafkajs retries. */
+const NETWORK_NAMESPACES = new Set(['Connection', 'BrokerPool', 'RequestQueue']);
+
+/** Pure: how to log one kafkajs entry. `outage` marks an entry that says Kafka cannot be reached. */
+export function classifyKafkajsEntry(namespace: string, level: number, log: { message: string; [key: string]: unknown }): { method: PinoMethod; outage: boolean } {
+  const method = pinoMethod(level);
+  if (method !== 'error' && method !== 'warn') return { method, outage: false };
+  if (namespace === 'Connection' && typeof log.error === 'string' && TRANSIENT_ANSWERS.has(log.error)) return { method: 'debug', outage: false };
+  // A broker's answer to a request ("Response ...") is not an outage: an authorization or
+  // protocol error must stay visible.
+  const network = NETWORK_NAMESPACES.has(namespace) && !log.message.startsWith('Response ');
+  const restart = log.message.startsWith('Crash: ') || log.message.startsWith('Restarting the consumer');
+  if (network || restart) return { method: 'debug', outage: true };
+  // Any other request kafkajs is about to retry: the caller hears if it fails for good.
+  if (typeof log.retryCount === 'number') return { method: 'debug', outage: false };
+  return { method, outage: false };
+}
+
+/** Whether a client reached Kafka, so that an outage is logged once and its end once. */
+export class KafkaReachability {
+  #state: 'unknown' | 'up' | 'down' = 'unknown';
+  #downSince = 0;
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  get state(): 'unknown' | 'up' | 'down' {
+    return this.#state;
+  }
+
+  lost(detail: Record<string, unknown>): void {
+    if (this.#state !== 'up') return; // never reached yet: the caller's own error says it
+    this.#state = 'down';
+    this.#downSince = Date.now();
+    this.#logger.warn(detail, 'Kafka unreachable, retrying');
+  }
+
+  reached(): void {
+    if (this.#state === 'down') this.#logger.info({ downForMs: Date.now() - this.#downSince }, 'Kafka reachable again');
+    this.#state = 'up';
+  }
+}
+
 /** A kafkajs `logCreator` that writes into a child of `logger`. */
-export function pinoLogCreator(logger: Logger): logCreator {
+export function pinoLogCreator(logger: Logger, reachability?: KafkaReachability): logCreator {
   const child = logger.child({ component: 'kafkajs' });
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       // pino stamps its own time and name; kafkajs's copies would only collide with them.
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
-      const transient = namespace === 'Connection' && typeof fields.error === 'string' && TRANSIENT_ANSWERS.has(fields.error);
-      child[transient ? 'debug' : pinoMethod(level)]({ namespace, ...fields }, message);
+      const { method, outage } = classifyKafkajsEntry(namespace, level, log);
+      if (outage) reachability?.lost({ namespace, ...(typeof fields.broker === 'string' && { broker: fields.broker }), ...(fields.error !== undefined && { error: fields.error }), detail: message });
+      if (child.isLevelEnabled(method)) child[method]({ namespace, ...fields }, message);
     };
+}
+
+const reachabilityOf = new WeakMap<Kafka, KafkaReachability>();
+
+/**
+ * Tells a client's log that Kafka answers (a fetch, a join, a connect): ends an outage it
+ * reported, and arms the outage warning for later.
+ */
+export function kafkaReachable(kafka: Kafka): void {
+  reachabilityOf.get(kafka)?.reached();
 }
 
 export function createKafka(options: CreateKafkaOptions): Kafka {
@@ -80,7 +144,8 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
   useFastCrc32cInKafkajs();
   useLeanEncoderInKafkajs();
   const { logger } = options;
-  return new KafkaClass({
+  const reachability = logger && new KafkaReachability(logger.child({ component: 'kafka' }));
+  const kafka = new KafkaClass({
     brokers: options.brokers,
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
     ...(options.ssl !== undefined && { ssl: options.ssl }),
@@ -89,6 +154,8 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
     ...(options.requestTimeout !== undefined && { requestTimeout: options.requestTimeout }),
     ...(options.retry !== undefined && { retry: options.retry }),
     logLevel: kafkajsLevel(logger),
-    ...(logger && { logCreator: pinoLogCreator(logger) }),
+    ...(logger && { logCreator: pinoLogCreator(logger, reachability) }),
   });
+  if (reachability) reachabilityOf.set(kafka, reachability);
+  return kafka;
 }

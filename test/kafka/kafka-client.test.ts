@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import kafkajs from 'kafkajs';
 import pino from 'pino';
-import { createKafka, pinoLogCreator } from '../../lib/kafka/kafka-client.js';
+import { createKafka, KafkaReachability, pinoLogCreator } from '../../lib/kafka/kafka-client.js';
 
 const { CompressionCodecs, CompressionTypes, logLevel } = kafkajs;
 
@@ -92,4 +92,43 @@ test('a client without a logger writes nothing to the console', (t) => {
   kafka.logger().error('nobody hears this');
   kafka.logger().warn('nor this');
   assert.deepEqual(mocks.map((m) => m.mock.callCount()), [0, 0, 0, 0, 0]);
+});
+
+test('a broker outage: kafkajs retry noise goes to debug, one warn "Kafka unreachable, retrying", recovery at info', async () => {
+  const { logger, lines } = captureLogger('info');
+  const reachability = new KafkaReachability(logger);
+  const log = pinoLogCreator(logger, reachability)(logLevel.DEBUG);
+  const entry = (namespace: string, message: string, extra: Record<string, unknown> = {}) => ({
+    namespace,
+    level: logLevel.ERROR,
+    label: 'ERROR',
+    log: { timestamp: '2020-01-01T00:00:00Z', logger: 'kafkajs', message, broker: '127.0.0.1:9092', ...extra },
+  });
+  const outage = () => {
+    for (let i = 0; i < 50; i++) {
+      log(entry('Connection', 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'));
+      log(entry('BrokerPool', 'Failed to connect to seed broker, trying other brokers in 300ms', { retryCount: i }));
+      log(entry('Consumer', 'Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:9092', { retryCount: 5 }));
+      log(entry('Consumer', 'Restarting the consumer in 3000ms', { retryCount: 5 }));
+    }
+  };
+  outage(); // before the client ever reached Kafka: the caller's own error is the only line
+  assert.equal(reachability.state, 'unknown');
+  reachability.reached();
+  outage();
+  outage();
+  reachability.reached();
+  reachability.reached();
+  outage();
+  log(entry('Connection', 'Response Metadata(key: 3, version: 6)', { error: 'Not authorized to access topics: [Topic authorization failed]' }));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.msg]),
+    [
+      [40, 'Kafka unreachable, retrying'],
+      [30, 'Kafka reachable again'],
+      [40, 'Kafka unreachable, retrying'],
+      [50, 'Response Metadata(key: 3, version: 6)'],
+    ],
+  );
 });
