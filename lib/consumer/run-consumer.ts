@@ -7,20 +7,32 @@
  * consumer (connected before the pipeline, disconnected after the last commit), the registry,
  * the offset tracker, `--until_idle`, the console control (`c`, `q`) and signals.
  *
- * Stopping (signal, `q`, idle) stops fetching; everything already read drains through the
- * stages, the committer flushes the registry and commits, then the consumer disconnects.
- * If draining takes longer than `shutdownTimeoutMs`, the pipeline is aborted: unfinished files
- * were never committed, so the next run reads them again.
+ * Start-up checks come first, each failing at once with one coded error: the output directory
+ * can be written (prepareOutputDir), Kafka answers and the topic exists (requireTopic).
+ *
+ * Stopping (signal, `q`, idle) stops fetching and finishes only the files already in
+ * processing; what was read ahead (queued in the source, assembled, buffered) is left unsettled,
+ * so the committed offsets stay below it and the next run reads it again. The committer flushes
+ * the registry and commits, then the consumer disconnects. Shutdown logs which files it waits
+ * for. If that takes longer than `shutdownTimeoutMs`, the pipeline is aborted: unfinished files
+ * were never committed either.
+ *
+ * Errors: the stages report theirs through `pipeline()`. Each stage also keeps an 'error'
+ * listener of its own for the whole run, so an error emitted before the pipeline is built or
+ * after it ended is logged, never an unhandled 'error' event that kills the process.
  */
-import { lstat, mkdir, rmdir } from 'node:fs/promises';
+import { lstat, rmdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Admin, ConsumerConfig } from 'kafkajs';
+import type { Stream } from 'node:stream';
 import type { Logger } from 'pino';
 import { ChunkAssembler } from '../assembler/chunk-assembler.js';
-import { errorCodeOf, UnsafePathError } from '../errors.js';
-import type { ConsumerOptions } from '../config/kafka-options.js';
+import { DataFileStreamError, errorCodeOf, isCodedError, UnsafePathError } from '../errors.js';
+import { kafkaClientOptions, type ConsumerOptions } from '../config/kafka-options.js';
+import { requireTopic } from '../kafka/ensure-topic.js';
+import { kafkaReachable } from '../kafka/kafka-client.js';
 import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
 import { stderrProgressLine } from '../log/progress-line.js';
 import { OffsetCommitter } from '../offsets/offset-committer.js';
@@ -37,6 +49,7 @@ import { retryFailedFiles } from '../process/retry-failed.js';
 import { KafkaSource } from '../source/kafka-source.js';
 import type { FileRef, Settlement } from './pipeline-events.js';
 import { ConsumerStats } from './consumer-stats.js';
+import { prepareOutputDir } from './output-dir.js';
 import { RetentionGapWatch } from './retention-gaps.js';
 import { restoredFrom, resumeStagedElsewhere, stagedMetadata } from './staged-elsewhere.js';
 
@@ -72,6 +85,8 @@ export interface ConsumerRunOptions {
   interactive?: boolean;
   /** Live progress line on stderr (default: when stderr is a TTY). */
   progress?: boolean;
+  /** Read with a `[kafkacrypto]` config anyway, as plaintext (refused otherwise: ERR_ENCRYPTION_UNSUPPORTED). */
+  allowPlaintext?: boolean;
 }
 
 export interface ConsumerSummary {
@@ -93,15 +108,28 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   if (groupId !== options.groupId) {
     logger.warn({ groupId }, 'consumer group "create_new": a fresh group was made, so restart recovery is off; pass --consumer_group_id NAME to resume after a restart');
   }
-  await mkdir(options.outputDir, { recursive: true });
+  prepareOutputDir(options.outputDir);
   await refuseSymlinks(options.outputDir, ['LOGS', STAGING_DIR_NAME]);
-  const registry = await FileRegistry.open({ dir: options.outputDir, topic, group: groupId });
-  const setup = kafkaFromConfig(options.config, 'consumer', logger);
+  const setup = kafkaFromConfig(options.config, 'consumer', logger, { allowPlaintext: options.allowPlaintext === true });
+  const brokerList = kafkaClientOptions(setup.config.sections, 'consumer').brokers;
+  const brokers = brokerList.join(',');
+  await requireTopic(setup.kafka, topic, brokerList);
   const c = setup.consumer;
   const consumer = setup.kafka.consumer({ groupId, allowAutoTopicCreation: false, ...consumerFetchOptions(c) });
   const admin = setup.kafka.admin();
-  await consumer.connect();
-  await admin.connect();
+  try {
+    await consumer.connect();
+    await admin.connect();
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    throw isCodedError(err) ? err : new DataFileStreamError('ERR_KAFKA_UNREACHABLE', `cannot consume from topic "${topic}": Kafka at ${brokers} stopped answering while connecting (${(err as Error)?.message ?? String(err)})`, { topic }, err);
+  }
+  // Fetches and joins say Kafka answers again, which ends an outage the kafkajs log reported.
+  consumer.on(consumer.events.FETCH, () => kafkaReachable(setup.kafka));
+  consumer.on(consumer.events.GROUP_JOIN, () => kafkaReachable(setup.kafka));
+  kafkaReachable(setup.kafka);
+  const registry = await FileRegistry.open({ dir: options.outputDir, topic, group: groupId });
 
   const stagingDir = join(options.outputDir, STAGING_DIR_NAME);
   // With a fixed group, partial files survive restarts in staging; create_new never restarts.
@@ -126,6 +154,9 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     logger.info({ retried, succeeded }, 'retried files that failed in earlier runs');
   }
 
+  // Loaded before the stages exist: from the source's construction to pipeline() nothing may wait,
+  // or an error the source emits meanwhile would find no pipeline listening.
+  const control = options.interactive ? await import('../cli/control-input.js') : undefined;
   const tracker = new OffsetTracker();
   const stats = new ConsumerStats();
   // This member's own staged records, for the partitions it is assigned (journal: after a restart).
@@ -195,19 +226,42 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   const stop = (reason: string): Promise<void> => {
     if (stopping) return stopping;
     stoppedBy = reason;
-    logger.info({ reason }, 'stopping: no more fetching; finishing what was read');
+    // Processing first: a file that reaches it while the source stops is read-ahead, not started.
+    const processed = processing.stop();
+    logger.info({ reason }, 'stopping: no more fetching; finishing the files in processing (what was read ahead is read again next run)');
     const deadline = setTimeout(() => {
       logger.warn('shutdown timeout: abandoning unfinished work (it was not committed and will be read again)');
       abort.abort();
     }, options.shutdownTimeoutMs ?? 30_000);
     deadline.unref();
-    stopping = source.stop();
+    const waiting = (): void => {
+      const paths = processing.inProcessing;
+      if (paths.length > 0) logger.info({ files: paths.length }, `waiting for ${paths.length} file${paths.length === 1 ? '' : 's'} in processing: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ', ...' : ''}`);
+    };
+    waiting();
+    const reminder = setInterval(waiting, 5000);
+    reminder.unref();
+    stopping = Promise.all([source.stop(), processed]).then(
+      () => clearInterval(reminder),
+      (err: unknown) => {
+        clearInterval(reminder);
+        logger.debug({ err }, 'stopping the source failed');
+      },
+    );
     return stopping;
   };
   options.signal?.addEventListener('abort', () => void stop('aborted'), { once: true });
+  const stages: Stream[] = [source, assembler, sink, processing, committer];
+  let pipelineRunning = true;
+  for (const stage of stages) {
+    stage.on('error', (err: unknown) => {
+      if (!pipelineRunning) logger.error({ err, code: errorCodeOf(err) }, `a consumer stage failed outside the pipeline: ${(err as Error)?.message ?? String(err)}`);
+    });
+  }
+  const done = pipeline(source, assembler, sink, processing, committer, { signal: abort.signal }).finally(() => (pipelineRunning = false));
 
-  const disposeControl = options.interactive
-    ? (await import('../cli/control-input.js')).listenForControl({
+  const disposeControl = control
+    ? control.listenForControl({
         stop: (reason) => void stop(reason),
         check: () => stats.describe({ recordsRead: source.recordsRead, inProgress: assembler.openFiles + processing.inProgress, openPaths: assembler.openFilePaths() }),
       })
@@ -238,7 +292,7 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
 
   let failure: unknown;
   try {
-    await pipeline(source, assembler, sink, processing, committer, { signal: abort.signal });
+    await done;
   } catch (err) {
     if (!abort.signal.aborted) {
       failure = err;

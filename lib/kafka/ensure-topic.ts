@@ -4,6 +4,7 @@
  * automatically (`auto.create.topics.enable`) gets the topic created here with its defaults,
  * as it would on first produce.
  */
+import { connect } from 'node:net';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { DataFileStreamError } from '../errors.js';
 import { createTopic } from './create-topic.js';
@@ -37,4 +38,66 @@ async function brokerCreatesTopics(admin: ReturnType<Kafka['admin']>): Promise<b
   });
   const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'auto.create.topics.enable');
   return entry?.configValue === 'true';
+}
+
+/**
+ * The consumer's start-up check: Kafka answers and the topic exists. A consumer never creates
+ * its topic, so a missing one is ERR_TOPIC_MISSING at once, not a subscribe that retries for
+ * half a minute. An unreachable broker at start-up is a wrong address or a broker not started,
+ * not an outage to wait out: when no bootstrap server accepts a TCP connection within
+ * `probeTimeoutMs`, it fails at once (kafkajs's connect retries for about 10 s first).
+ */
+export async function requireTopic(kafka: Kafka, topic: string, brokers: string[], probeTimeoutMs = 3000): Promise<void> {
+  const where = brokers.join(',');
+  const unreachable = (detail: string, err?: unknown): DataFileStreamError =>
+    new DataFileStreamError(
+      'ERR_KAFKA_UNREACHABLE',
+      `cannot consume from topic "${topic}": Kafka at ${where} does not answer (${detail}); for a local broker run \`datafile-stream broker start\`, otherwise check bootstrap.servers in the config`,
+      { topic, brokers: where },
+      err,
+    );
+  const refusals = await Promise.all(brokers.map((b) => tcpRefusal(b, probeTimeoutMs)));
+  if (refusals.every((r) => r !== undefined)) throw unreachable(refusals.join('; '));
+  const admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 1000 } });
+  let topics: string[];
+  try {
+    await admin.connect();
+    topics = await admin.listTopics();
+  } catch (err) {
+    throw unreachable(kafkajsDetail(err), err);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  if (!topics.includes(topic)) {
+    throw new DataFileStreamError(
+      'ERR_TOPIC_MISSING',
+      `topic "${topic}" does not exist on Kafka at ${where}; uploading to it creates it (datafile-stream upload-directory DIR --topic_name ${topic}), or create it with kafka-topics.sh --create --topic ${topic} --bootstrap-server ${where}`,
+      { topic, brokers: where },
+    );
+  }
+}
+
+/** The innermost message of a kafkajs error (its retry wrappers repeat it). */
+function kafkajsDetail(err: unknown): string {
+  let e = err as { message?: string; originalError?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 5 && (e?.originalError ?? e?.cause); depth++) e = (e?.originalError ?? e?.cause) as typeof e;
+  return e?.message ?? String(err);
+}
+
+/** Why `host:port` does not accept a TCP connection, or undefined when it does. */
+function tcpRefusal(broker: string, timeoutMs: number): Promise<string | undefined> {
+  const colon = broker.lastIndexOf(':');
+  const host = broker.slice(0, colon).replace(/^\[|\]$/g, '');
+  const port = Number(broker.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port)) return Promise.resolve(undefined); // let kafkajs judge the address
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (why: string | undefined): void => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.once('connect', () => done(undefined));
+    socket.once('timeout', () => done(`${broker}: no answer within ${timeoutMs} ms`));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(`${broker}: ${err.code ?? err.message}`));
+  });
 }

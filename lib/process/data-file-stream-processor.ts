@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { logLevel, nonNegativeSeconds, oneOf, positiveInteger, positiveNumber, positiveSeconds, regularExpression, topicName } from '../config/option-values.js';
 import { createLogger } from '../log/create-logger.js';
 import { CREATE_NEW, runConsumer, type ConsumerSummary } from '../consumer/run-consumer.js';
+import { prepareOutputDir } from '../consumer/output-dir.js';
 import type { FileRef } from '../consumer/pipeline-events.js';
 import { Runnable, UPDATE_SECONDS_ARGUMENT, type ArgumentDef, type ParsedArguments } from '../cli/runnable.js';
 import { DEFAULT_TOPIC, KAFKA_ARGUMENTS } from '../cli/commands/upload-options.js';
@@ -62,6 +63,8 @@ export abstract class DataFileStreamProcessor extends Runnable {
     super();
     this.args = isParsed(args) ? args : {};
     this.options = isParsed(args) ? optionsFromArguments(args, new.target.name) : withDefaults(args as Partial<ProcessorOptions>, new.target.name);
+    // Before the log file is opened under it: a path that is a file or cannot be written is one coded error.
+    prepareOutputDir(this.options.outputDir);
     this.logger = createLogger({
       name: new.target.name,
       streamLevel: this.options.loggerStreamLevel,
@@ -123,6 +126,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       memoryBudget: o.memoryBudgetMb * 1024 * 1024,
       interactive: o.interactive,
       retryFailed: o.retryFailed,
+      allowPlaintext: o.allowPlaintext,
       ...(o.downloadRegex && { downloadRegex: o.downloadRegex }),
       ...(o.untilIdle !== undefined && { untilIdle: o.untilIdle }),
       ...(o.processTimeout !== undefined && { processTimeoutMs: o.processTimeout * 1000 }),

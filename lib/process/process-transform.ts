@@ -9,6 +9,11 @@
  * Backpressure: with `nThreads` files in processing, the write callback is held until one
  * finishes, so upstream buffers fill and the Kafka source stops fetching. End of input: `_flush`
  * waits for every file in processing.
+ *
+ * Stopping (`stop()`): the files in processing finish (a failed attempt is not retried then);
+ * every file that arrives afterwards is read-ahead, so it is passed on as `skipped` with no
+ * positions: its records stay unsettled, are not committed, and the next run reads them again.
+ * That keeps a stop as long as the slowest file in processing, not the whole read-ahead.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from 'pino';
@@ -35,8 +40,12 @@ export interface ProcessTransformOptions {
 
 export class ProcessTransform extends Transform {
   readonly #o: Required<Omit<ProcessTransformOptions, 'onFailed' | 'timeoutMs' | 'signal'>> & Pick<ProcessTransformOptions, 'onFailed' | 'timeoutMs' | 'signal'>;
-  readonly #running = new Set<Promise<void>>();
+  /** Each file in processing, by its job, with its relative path (for the shutdown log). */
+  readonly #running = new Map<Promise<void>, string>();
   #waitingForSlot: (() => void) | undefined;
+  #stopping = false;
+  /** Wakes retry backoffs at `stop()`. */
+  readonly #stopped = new AbortController();
 
   constructor(options: ProcessTransformOptions) {
     super({ objectMode: true, highWaterMark: 4 });
@@ -51,9 +60,29 @@ export class ProcessTransform extends Transform {
     return this.#running.size;
   }
 
+  /** Relative paths of the files in processing now. */
+  get inProcessing(): string[] {
+    return [...this.#running.values()];
+  }
+
+  /**
+   * Finish only the files in processing; files arriving from now on are left unsettled for the
+   * next run. Resolves once the files in processing are settled (pushed on).
+   */
+  stop(): Promise<void> {
+    this.#stopping = true;
+    this.#stopped.abort();
+    return Promise.all([...this.#running.keys()]).then(() => undefined);
+  }
+
   override _transform(event: SinkEvent, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (event.kind !== 'file') {
       callback(null, event);
+      return;
+    }
+    if (this.#stopping) {
+      event.release();
+      callback(null, { kind: 'settle', positions: [], outcome: 'skipped', file: event.ref } satisfies Settlement);
       return;
     }
     const job = this.#processFile(event).then((settlement) => {
@@ -63,19 +92,20 @@ export class ProcessTransform extends Transform {
       this.#waitingForSlot = undefined;
       wake?.();
     });
-    this.#running.add(job);
+    this.#running.set(job, event.ref.relativePath);
     if (this.#running.size < this.#o.nThreads) callback();
     else this.#waitingForSlot = () => callback();
   }
 
   override _flush(callback: TransformCallback): void {
-    Promise.all([...this.#running]).then(() => callback(), callback);
+    Promise.all([...this.#running.keys()]).then(() => callback(), callback);
   }
 
   async #processFile(ready: ReadyFile): Promise<Settlement> {
     const { file } = ready;
     const log = this.#o.logger.child({ file: file.relativeFilepath });
     let lastError: Error | undefined; // set by the first failed attempt (an Error per file costs its stack trace)
+    let abandoned = false;
     try {
       for (let attempt = 1; attempt <= this.#o.maxAttempts; attempt++) {
         const error = await this.#attempt(file);
@@ -86,10 +116,11 @@ export class ProcessTransform extends Transform {
         }
         lastError = error;
         log.warn({ attempt, code: errorCodeOf(error), err: error }, `processing attempt ${attempt}/${this.#o.maxAttempts} failed: ${error.message}`);
-        if (attempt < this.#o.maxAttempts && !this.#o.signal?.aborted) await delay(this.#o.backoffMs * 2 ** (attempt - 1), this.#o.signal);
-        if (this.#o.signal?.aborted) break;
+        if (attempt === this.#o.maxAttempts) break;
+        if (!this.#abandoning) await delay(this.#o.backoffMs * 2 ** (attempt - 1), [this.#o.signal, this.#stopped.signal]);
+        if ((abandoned = this.#abandoning)) break;
       }
-      if (this.#o.signal?.aborted) {
+      if (abandoned) {
         // Shutting down, not failing: the file was not committed and is read again next run.
         log.info('processing abandoned at shutdown; the file will be read again');
         return { kind: 'settle', positions: [], outcome: 'skipped', file: ready.ref };
@@ -105,6 +136,11 @@ export class ProcessTransform extends Transform {
     } finally {
       ready.release();
     }
+  }
+
+  /** A failed attempt is not retried: the pipeline is being aborted, or stopping. */
+  get #abandoning(): boolean {
+    return this.#stopping || this.#o.signal?.aborted === true;
   }
 
   async #attempt(file: DownloadDataFile): Promise<Error | undefined> {
@@ -133,16 +169,16 @@ export class ProcessTransform extends Transform {
   }
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
+function delay(ms: number, signals: Array<AbortSignal | undefined>): Promise<void> {
   return new Promise((resolve) => {
-    // The listener goes when the delay ends either way: one per retry would pile up on a
+    // The listeners go when the delay ends either way: one per retry would pile up on a
     // signal that lives as long as the consumer.
     const done = (): void => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      for (const signal of signals) signal?.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
+    for (const signal of signals) signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -20,8 +20,13 @@
  * position) and `observe`d in the OffsetTracker; the OffsetCommitter commits a partition only up
  * to records whose files are finished.
  *
- * End: `stop()` stops fetching, pushes what was queued, and ends the stream; records not taken
- * from kafkajs are neither observed nor committed, so they are read again next time.
+ * End: `stop()` stops fetching, drops what was queued and not pushed yet (the read-ahead), and
+ * ends the stream. Dropped records were observed but are never settled, so the committed offset
+ * stays below them and the next run reads them again, as it does records never taken from
+ * kafkajs. A stop therefore waits for the batch handler to return, not for the read-ahead.
+ *
+ * Errors: a failed subscribe, or a consumer crash kafkajs will not restart from, destroys the
+ * stream with a coded error (ERR_TOPIC_MISSING, ERR_KAFKA), which the pipeline reports.
  */
 import { Readable } from 'node:stream';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
@@ -66,8 +71,8 @@ export class KafkaSource extends Readable {
   #queue: Array<SourceItem | Promise<SourceItem>> = [];
   /** The stream asked for more and was not given any since. */
   #wanted = false;
-  /** Push whatever is queued without waiting to be asked (ending). */
-  #draining = false;
+  /** Stopped: nothing more is pushed but the end. */
+  #discarded = false;
   #pumping = false;
   #pumpRun: Promise<void> = Promise.resolve();
   /** Running average of record value sizes; starts at a typical 512 KiB chunk (conservative). */
@@ -116,6 +121,14 @@ export class KafkaSource extends Readable {
       this.#o.logger.info({ partitions }, 'partitions assigned');
       this.#o.onAssignment?.(partitions);
     });
+    // kafkajs restarts the consumer after most crashes (a broker outage); one it will not restart
+    // from ends this member's reading for good, so it must end the pipeline, not leave it idle.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart) return;
+      const error = kafkaError(event.payload.error, topic);
+      if (this.destroyed || this.readableEnded) this.#o.logger.debug({ err: error }, 'consumer crashed after the source ended');
+      else this.destroy(error);
+    });
     consumer
       .subscribe({ topic, fromBeginning })
       .then(() => consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.#onBatch(payload) }))
@@ -138,9 +151,9 @@ export class KafkaSource extends Readable {
 
   async #pumpLoop(): Promise<void> {
     try {
-      while ((this.#wanted || this.#draining) && this.#queue.length > 0 && !this.destroyed) {
+      while (this.#wanted && this.#queue.length > 0 && !this.destroyed && !this.#discarded) {
         const item = await this.#queue[0]!;
-        if (this.destroyed) return;
+        if (this.destroyed || this.#discarded) return;
         this.#queue.shift();
         this.#wakeHandler();
         this.#wanted = this.push(item);
@@ -160,9 +173,10 @@ export class KafkaSource extends Readable {
   }
 
   /**
-   * Stops fetching and ends the stream once the batch in progress returned. The consumer keeps
-   * its group membership (paused, heartbeating) so the committer can still commit what the
-   * pipeline finishes; the owner disconnects it afterwards.
+   * Stops fetching and ends the stream once the batch in progress returned, leaving the records
+   * queued here to the next run. The consumer keeps its group membership (paused, heartbeating)
+   * so the committer can still commit what the pipeline finishes; the owner disconnects it
+   * afterwards.
    */
   async stop(): Promise<void> {
     if (this.#stopping) return;
@@ -174,9 +188,11 @@ export class KafkaSource extends Readable {
       this.#o.logger.debug({ err }, 'pause before stop failed');
     }
     await this.#batchInFlight;
-    this.#draining = true;
-    while (this.#queue.length > 0 && !this.destroyed) await this.#pump();
-    this.push(null);
+    this.#discarded = true;
+    if (this.#queue.length > 0) this.#o.logger.debug({ records: this.#queue.length }, 'records read ahead are left to the next run');
+    this.#queue = [];
+    await this.#pumpRun;
+    if (!this.destroyed) this.push(null);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
@@ -262,5 +278,18 @@ export class KafkaSource extends Readable {
 
 function kafkaError(err: unknown, topic: string): DataFileStreamError {
   if (err instanceof DataFileStreamError) return err;
+  if (kafkajsErrorTypes(err).includes('UNKNOWN_TOPIC_OR_PARTITION')) {
+    return new DataFileStreamError('ERR_TOPIC_MISSING', `topic "${topic}" does not exist (or was deleted); an upload to it creates it`, { topic }, err);
+  }
   return new DataFileStreamError('ERR_KAFKA', `Kafka consumer failed for topic "${topic}": ${(err as Error)?.message ?? String(err)}`, { topic }, err);
+}
+
+/** The broker's error types along kafkajs's wrapping (`originalError`, `cause`). */
+function kafkajsErrorTypes(err: unknown): string[] {
+  const types: string[] = [];
+  for (let e = err as { type?: unknown; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.type === 'string') types.push(e.type);
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return types;
 }

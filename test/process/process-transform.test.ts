@@ -224,6 +224,49 @@ test('end of input waits for the files in processing', async () => {
   assert.deepEqual(seen, ['processed', 'processed', 'processed', 'end']);
 });
 
+test('stop(): the files in processing finish; files arriving later are skipped with no positions, and released', async () => {
+  const content = await realFile('tensileA2');
+  const files = Array.from({ length: 6 }, (_, i) => ready(`q/${i}.csv`, content));
+  const started: string[] = [];
+  const stage = transform({
+    nThreads: 2,
+    process: async (file) => {
+      started.push(file.filename);
+      await tick(40);
+      return undefined;
+    },
+  });
+  const out: Settlement[] = [];
+  stage.on('data', (s: Settlement) => out.push(s));
+  for (const f of files) stage.write(f.ready);
+  stage.end();
+  await tick(5);
+  assert.deepEqual(stage.inProcessing, ['q/0.csv', 'q/1.csv']);
+  await stage.stop();
+  await new Promise((resolve) => stage.on('end', resolve));
+  assert.deepEqual(started, ['0.csv', '1.csv'], 'no file starts after stop()');
+  assert.deepEqual(outcomes(out), { 'q/0.csv': 'processed', 'q/1.csv': 'processed', 'q/2.csv': 'skipped', 'q/3.csv': 'skipped', 'q/4.csv': 'skipped', 'q/5.csv': 'skipped' });
+  for (const s of out.filter((x) => x.outcome === 'skipped')) assert.deepEqual(s.positions, [], 'read-ahead records stay unsettled');
+  assert.ok(files.every((f) => f.released() === 1), 'every file gives its memory back once');
+});
+
+test('stop() during a retry backoff: the failing file is not retried and stays unsettled', async () => {
+  const content = await realFile('tensileA1');
+  const f = ready('r/0.csv', content);
+  let attempts = 0;
+  const stage = transform({ backoffMs: 10_000, maxAttempts: 3, process: async () => (attempts++, new Error('not yet')) });
+  const out: Settlement[] = [];
+  stage.on('data', (s: Settlement) => out.push(s));
+  stage.write(f.ready);
+  await tick(5);
+  const t0 = Date.now();
+  await stage.stop();
+  assert.ok(Date.now() - t0 < 1000, 'the backoff is cut short');
+  assert.equal(attempts, 1);
+  assert.equal(out[0]?.outcome, 'skipped');
+  assert.deepEqual(out[0]?.positions, []);
+});
+
 test('destroy(err) while files are processing: error then close, no settlement after', async () => {
   const content = await realFile('tensileA1');
   const files = Array.from({ length: 3 }, (_, i) => ready(`d/${i}.csv`, content));
