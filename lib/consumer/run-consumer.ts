@@ -87,6 +87,8 @@ export interface ConsumerRunOptions {
   progress?: boolean;
   /** Read with a `[kafkacrypto]` config anyway, as plaintext (refused otherwise: ERR_ENCRYPTION_UNSUPPORTED). */
   allowPlaintext?: boolean;
+  /** With `interactive`: log the counts every this many seconds (OpenMSIStream's --update_seconds). */
+  updateSeconds?: number;
 }
 
 export interface ConsumerSummary {
@@ -264,6 +266,7 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     ? control.listenForControl({
         stop: (reason) => void stop(reason),
         check: () => stats.describe({ recordsRead: source.recordsRead, inProgress: assembler.openFiles + processing.inProgress, openPaths: assembler.openFilePaths() }),
+        ...(options.updateSeconds !== undefined && { updateSeconds: options.updateSeconds, update: (counts: string) => logger.info(counts) }),
       })
     : () => undefined;
 

@@ -127,6 +127,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       interactive: o.interactive,
       retryFailed: o.retryFailed,
       allowPlaintext: o.allowPlaintext,
+      ...(o.updateSeconds !== undefined && { updateSeconds: o.updateSeconds }),
       ...(o.downloadRegex && { downloadRegex: o.downloadRegex }),
       ...(o.untilIdle !== undefined && { untilIdle: o.untilIdle }),
       ...(o.processTimeout !== undefined && { processTimeoutMs: o.processTimeout * 1000 }),
