@@ -56,11 +56,13 @@ test('process exits 4 when files failed in the run, 0 when none did', async (t) 
   assert.equal(recorded.length, 5, 'two files in the first run, three in the second');
 });
 
-test('process stopped by SIGINT exits 130 after its graceful stop', async (t) => {
+test('process stopped by SIGINT exits 130 after its graceful stop; --update_seconds logs the counts meanwhile', async (t) => {
   const topic = await topicWithFiles(t, ['s1.dat', 's2.dat', 's3.dat', 's4.dat']);
   const dir = await tempDir(t);
   withEnv(t, { RECORD_FILE: join(dir, 'record.txt'), SLOW_MS: '1500' });
-  const run = startCli(processArgs(topic, join(dir, 'out'), ['--logger_stream_level', 'info', '--n_threads', '1']), { timeoutMs: 60_000 });
+  const run = startCli(processArgs(topic, join(dir, 'out'), ['--logger_stream_level', 'info', '--n_threads', '1', '--update_seconds', '1']), { timeoutMs: 60_000 });
+  // OpenMSIStream's --update_seconds: the counts are logged that often.
+  await run.waitForLine(/messages read: \d+/);
   // Once a file was processed the pipeline (and its signal handling) is surely running.
   while (!existsSync(process.env.RECORD_FILE!)) await new Promise((resolve) => setTimeout(resolve, 100));
   run.kill('SIGINT');
