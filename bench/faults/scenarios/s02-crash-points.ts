@@ -69,7 +69,7 @@ export const crashPoints: Scenario = {
         total.lostPaths.push(...m.lostPaths.map((p) => `${mode} ${point}: ${p}`));
         total.wrongDetails.push(...m.wrongDetails.map((p) => `${mode} ${point}: ${p}`));
         uncommitted += left;
-        checks.push({ name: `${mode} ${point}: crashed there, restart exited 0, duplicates <= ${window}`, ok: reached && final.code === 0 && m.duplicates <= window, detail: `${reached ? 'crashed' : `exit ${crashed.code}, point not reached`}; restart exit ${final.code}; lost ${m.lost}, wrong ${m.wrong}, dup ${m.duplicates}, uncommitted ${left}` });
+        checks.push({ name: `${mode} ${point}: crashed there (SIGKILL), restart exited 0 (no run exits 4: no file failed), duplicates <= ${window}`, ok: reached && final.code === 0 && !final.codes.includes(4) && m.duplicates <= window, detail: `${reached ? 'crashed' : `exit ${crashed.code ?? crashed.signal}, point not reached`}; restart exits ${final.codes.join(', ')}; lost ${m.lost}, wrong ${m.wrong}, dup ${m.duplicates}, uncommitted ${left}` });
         ctx.log(`  ${mode} ${point}: ${reached ? 'crashed' : 'not reached'} after ${crashed.ms} ms, ${final.runs} restart(s) ${final.ms} ms, lost ${m.lost}, wrong ${m.wrong}, dup ${m.duplicates}, uncommitted ${left}`);
       }
       const outside = await box.outsideReport();

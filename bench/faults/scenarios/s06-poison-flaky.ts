@@ -67,13 +67,13 @@ export const poisonAndFlaky: Scenario = {
         outsideEntries: outside.entries.length,
         uncommitted: uncommittedFirst + (await kafka.uncommitted(topic, group)),
         checks: [
-          { name: 'first run exits 0', ok: firstExit.code === 0, detail: `exit ${firstExit.code}` },
+          { name: 'first run exits 4: the poison files failed', ok: firstExit.code === 4, detail: `exit ${firstExit.code ?? firstExit.signal}` },
           { name: 'flaky files succeed on attempt 3', ok: flakyAttempts.every((a) => a === 3), detail: flakyAttempts.join(',') },
           { name: 'poison files attempted 3 times each', ok: poisonAttempts.every((a) => a === 3), detail: poisonAttempts.join(',') },
           { name: 'poison files end `failed` in the registry', ok: poison.every((p) => failedRows.includes(p)), detail: `${failedRows.length} failed rows` },
           { name: 'poison files kept for --retry_failed', ok: kept === poison.length, detail: `${kept} kept` },
           { name: 'commits reach the end despite failures', ok: uncommittedFirst === 0, detail: `${uncommittedFirst} uncommitted after the first run` },
-          { name: '--retry_failed processes the kept copies', ok: retry.code === 0 && failedAfterRetry === 0, detail: `exit ${retry.code}, ${failedAfterRetry} failed rows left` },
+          { name: '--retry_failed processes the kept copies and exits 0: nothing failed again', ok: retry.code === 0 && failedAfterRetry === 0, detail: `exit ${retry.code ?? retry.signal}, ${failedAfterRetry} failed rows left` },
         ],
         notes: [...outside.entries.slice(0, 3)],
       });

@@ -63,7 +63,7 @@ export const hangingProcessor: Scenario = {
         outsideEntries: outside.entries.length,
         uncommitted: await kafka.uncommitted(topic, group),
         checks: [
-          { name: 'run exits 0', ok: exit.code === 0, detail: `exit ${exit.code}` },
+          { name: 'run exits 4: the files that hang every attempt failed', ok: exit.code === 4, detail: `exit ${exit.code ?? exit.signal}` },
           { name: 'every hung attempt timed out (ERR_PROCESSING_TIMEOUT)', ok: timeouts.length === hang.length * ATTEMPTS + hangOnce.length, detail: `${timeouts.length} timeouts` },
           { name: 'files that hang once succeed on attempt 2', ok: onceAttempts.every((a) => a === 2), detail: onceAttempts.join(',') },
           { name: 'no rebalance: one assignment (heartbeats continued through a stall longer than the 6 s session)', ok: assignments === 1, detail: `${assignments} assignments, stall ${Math.round((stallEnd - stallStart) / 1000)} s` },

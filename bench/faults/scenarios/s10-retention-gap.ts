@@ -11,7 +11,8 @@
  *     is deleted, then its fourth and a new file arrive.
  *
  * The restart must name B and J as unrecoverable (ERR_FILE_UNRECOVERABLE in the log, `failed`
- * in the registry) and not S, complete S and the new files, commit to the end and exit 0.
+ * in the registry) and not S, complete S and the new files, commit to the end and exit 4 (B and J
+ * failed in that run).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,7 +80,7 @@ export const retentionGap: Scenario = {
         const committed = (await kafka.offsets(topic, group))[0]!.committed;
         const bStart = BigInt(offsets[early.length]!);
         const cut = BigInt(offsets[early.length + 3]!); // S's first chunk: B's 3 chunks go, S's stay
-        checks.push({ name: 'a. setup: first run stopped with B and S partial and uncommitted', ok: firstExit.code === 0 && committed === bStart, detail: `exit ${firstExit.code}, committed ${committed}, B starts at ${bStart}` });
+        checks.push({ name: 'a. setup: first run stopped by SIGTERM (exit 143) with B and S partial and uncommitted', ok: firstExit.code === 143 && committed === bStart, detail: `exit ${firstExit.code ?? firstExit.signal}, committed ${committed}, B starts at ${bStart}` });
         await kafka.produceTracked(topic, [...b.slice(3), ...s.slice(2), ...[...later].flatMap(([p, d]) => recs(p, d))]);
         await kafka.deleteRecordsBelow(topic, 0, cut);
         deleted += cut - committed;
@@ -91,7 +92,7 @@ export const retentionGap: Scenario = {
         const status = new Map((await inProgressTable(out, topic, group)).map((r) => [r.rel_filepath!, r.status!]));
         checks.push({ name: 'a. restart names B unrecoverable (log) and records it failed (registry)', ok: named(second, 'gone/b.dat') && status.get('gone/b.dat') === 'failed', detail: `named ${named(second, 'gone/b.dat')}, status ${status.get('gone/b.dat') ?? 'none'}` });
         checks.push({ name: 'a. S, whose records survived, is not named and completes', ok: !named(second, 'kept/s.dat') && !m.lostPaths.includes('kept/s.dat'), detail: `named ${named(second, 'kept/s.dat')}` });
-        checks.push({ name: 'a. restart carries on and exits 0', ok: exit.code === 0, detail: `exit ${exit.code}` });
+        checks.push({ name: 'a. restart carries on and exits 4: B failed as unrecoverable', ok: exit.code === 4, detail: `exit ${exit.code ?? exit.signal}` });
         Object.assign(total, { lost: total.lost + m.lost, wrong: total.wrong + m.wrong, duplicates: total.duplicates + m.duplicates, lostPaths: [...total.lostPaths, ...m.lostPaths], wrongDetails: [...total.wrongDetails, ...m.wrongDetails] });
         uncommitted += await kafka.uncommitted(topic, group);
       }
@@ -112,7 +113,7 @@ export const retentionGap: Scenario = {
         first.kill('SIGTERM');
         const firstExit = await first.exited;
         const journalKeys = journaledKeys(join(out, STAGING_DIR_NAME));
-        checks.push({ name: 'b. setup: J journaled and committed, then stopped', ok: journaled && firstExit.code === 0 && journalKeys.includes('journaled/j.dat'), detail: `exit ${firstExit.code}, committed past J's chunks: ${journaled}` });
+        checks.push({ name: 'b. setup: J journaled and committed, then stopped by SIGTERM (exit 143)', ok: journaled && firstExit.code === 143 && journalKeys.includes('journaled/j.dat'), detail: `exit ${firstExit.code ?? firstExit.signal}, committed past J's chunks: ${journaled}` });
         const downOffsets = await kafka.produceTracked(topic, [j[2]!, j[3]!, ...[...later].flatMap(([p, d]) => recs(p, d))]);
         const cut = BigInt(downOffsets[1]!);
         await kafka.deleteRecordsBelow(topic, 0, cut);
@@ -125,7 +126,7 @@ export const retentionGap: Scenario = {
         const status = (await inProgressTable(out, topic, group)).find((r) => r.rel_filepath === 'journaled/j.dat')?.status;
         const staged = journaledKeys(join(out, STAGING_DIR_NAME));
         checks.push({ name: 'b. restart names journaled J unrecoverable and records it failed; its staging data is dropped', ok: named(second, 'journaled/j.dat') && status === 'failed' && !staged.includes('journaled/j.dat'), detail: `named ${named(second, 'journaled/j.dat')}, status ${status ?? 'none'}` });
-        checks.push({ name: 'b. restart carries on and exits 0', ok: exit.code === 0, detail: `exit ${exit.code}` });
+        checks.push({ name: 'b. restart carries on and exits 4: J failed as unrecoverable', ok: exit.code === 4, detail: `exit ${exit.code ?? exit.signal}` });
         Object.assign(total, { lost: total.lost + m.lost, wrong: total.wrong + m.wrong, duplicates: total.duplicates + m.duplicates, lostPaths: [...total.lostPaths, ...m.lostPaths], wrongDetails: [...total.wrongDetails, ...m.wrongDetails] });
         uncommitted += await kafka.uncommitted(topic, group);
       }
