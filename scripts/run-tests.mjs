@@ -3,7 +3,8 @@
 // test/ with node:test, and stops the broker again if it started it.
 // Usage: node scripts/run-tests.mjs [test files or directories...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,9 +43,20 @@ if (broker.status !== 0) {
 }
 const startedHere = !/already running|reusing/i.test(broker.stdout ?? '');
 
-const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-  env: { ...process.env, DATAFILE_STREAM_TEST: '1' },
-});
+// A second reporter (TAP, to a file) gives the counts for the closing line, which names the Node
+// version: CI runs the suite on several Node lines and says per line how many tests passed.
+const tapDir = mkdtempSync(join(tmpdir(), 'run-tests-'));
+const tapFile = join(tapDir, 'results.tap');
+const status = run(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files],
+  { env: { ...process.env, DATAFILE_STREAM_TEST: '1' } },
+);
+const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+rmSync(tapDir, { recursive: true, force: true });
+const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+console.log(`node ${process.version}: ${files.length} test files, ${count('tests')} tests`);
+console.log(`node${process.versions.node.split('.')[0]}: ${count('pass')} passed, ${count('fail')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`);
 
 if (startedHere && !process.env.KEEP_BROKER) {
   run(process.execPath, ['--import', 'tsx', 'scripts/broker.ts', 'stop']);
