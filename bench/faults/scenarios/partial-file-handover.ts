@@ -50,9 +50,9 @@ export async function partialFileHandover(rng: SeededRandom, box: Sandbox, kafka
   a = runConsumer(argsA, { RECORD_FILE: record }, box.harnessFile('handover-a.log'));
   await sleep(8000);
   b.kill('SIGTERM');
-  await b.exited;
+  const stoppedB = await b.exited;
   a.kill('SIGTERM');
-  await a.exited;
+  const stoppedA = await a.exited;
   const final = [
     runConsumer({ ...argsA, untilIdle: 8 }, { RECORD_FILE: record }, box.harnessFile('handover-a.log')),
     runConsumer({ ...argsB, untilIdle: 8 }, { RECORD_FILE: record }, box.harnessFile('handover-b.log')),
@@ -69,7 +69,8 @@ export async function partialFileHandover(rng: SeededRandom, box: Sandbox, kafka
     checks: [
       { name: 'b. setup: A journaled and committed the first half, B the second', ok: headCommitted && tailCommitted, detail: `head committed ${headCommitted}, tail committed ${tailCommitted}` },
       { name: 'b. the handed-over file is processed by one of the members', ok: measured.lost === 0, detail: measured.lost ? 'lost: its halves sit in the staging journals of two members, both committed past' : 'processed' },
-      { name: 'b. final runs exit 0', ok: exits.every((e) => e.code === 0), detail: exits.map((e) => e.code).join(', ') },
+      { name: 'b. B, then A, stopped by SIGTERM exit 143', ok: stoppedB.code === 143 && stoppedA.code === 143, detail: `B ${stoppedB.code ?? stoppedB.signal}, A ${stoppedA.code ?? stoppedA.signal}` },
+      { name: 'b. final runs exit 0: idle, no file failed', ok: exits.every((e) => e.code === 0), detail: exits.map((e) => e.code ?? e.signal).join(', ') },
     ],
   };
 }

@@ -98,7 +98,7 @@ export const brokerKill: Scenario = {
         uncommitted: await kafka.uncommitted(topic, group),
         checks: [
           { name: 'uploader and consumer stayed up through the outage (recovered on their own)', ok: uploaderAlive && consumerAlive, detail: `uploader ${uploaderAlive ? 'running' : 'exited'}, consumer ${consumerAlive ? 'running' : 'exited'}` },
-          { name: 'both stopped cleanly afterwards (SIGTERM: the uploader exits 143, 128 + SIGTERM)', ok: eu.code === 143 && ec.code === 0, detail: `uploader exit ${eu.code ?? eu.signal}, consumer exit ${ec.code ?? ec.signal}` },
+          { name: 'both stopped cleanly afterwards (stopped by SIGTERM: both exit 143, 128 + SIGTERM)', ok: eu.code === 143 && ec.code === 143, detail: `uploader exit ${eu.code ?? eu.signal}, consumer exit ${ec.code ?? ec.signal}` },
           { name: 'no upload given up', ok: failedUploads === 0, detail: `${failedUploads} "upload failed" log lines` },
         ],
         notes: [`uploader: ${uploader.count(/^upload interrupted, will retry/)} uploads interrupted by the outage and retried`, `consumer: ${consumer.count('partitions assigned')} assignments`, ...outside.entries.slice(0, 3)],

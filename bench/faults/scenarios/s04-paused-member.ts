@@ -85,7 +85,7 @@ export const pausedMember: Scenario = {
         uncommitted: await kafka.uncommitted(topic, group),
         checks: [
           { name: 'the group rebalanced around each paused member', ok: pauses.every((p) => p.includes('took over')), detail: pauses.join('; ') },
-          { name: 'both members rejoined after SIGCONT and stopped cleanly (exit 0)', ok: ea.code === 0 && eb.code === 0 && rejoinedA >= 2 && rejoinedB >= 2, detail: `A: exit ${ea.code}, ${rejoinedA} assignments; B: exit ${eb.code}, ${rejoinedB} assignments` },
+          { name: 'both members rejoined after SIGCONT and stopped cleanly (stopped by SIGTERM: exit 143)', ok: ea.code === 143 && eb.code === 143 && rejoinedA >= 2 && rejoinedB >= 2, detail: `A: exit ${ea.code ?? ea.signal}, ${rejoinedA} assignments; B: exit ${eb.code ?? eb.signal}, ${rejoinedB} assignments` },
         ],
         notes: [...outside.entries.slice(0, 3)],
       });

@@ -84,7 +84,7 @@ export const groupMemberKills: Scenario = {
       trickling = false;
       await trickle;
       b.kill('SIGTERM');
-      await b.exited;
+      const stoppedB = await b.exited;
       // Both members run until caught up, then A alone once more (whatever B left to it).
       const finalA = runConsumer({ ...argsA, untilIdle: 8 }, { RECORD_FILE: record }, box.harnessFile('program-a.log'));
       const finalB = runConsumer({ ...argsB, untilIdle: 8 }, { RECORD_FILE: record }, box.harnessFile('program-b.log'));
@@ -116,7 +116,8 @@ export const groupMemberKills: Scenario = {
         outsideEntries: outside.entries.length,
         uncommitted: (await kafka.uncommitted(topic, group)) + handover.uncommitted,
         checks: [
-          { name: 'a. final runs of both members exit 0', ok: ea.code === 0 && eb.code === 0, detail: `A ${ea.code}, B ${eb.code}` },
+          { name: 'a. member B stopped by SIGTERM exits 143', ok: stoppedB.code === 143, detail: `exit ${stoppedB.code ?? stoppedB.signal}` },
+          { name: 'a. final runs of both members exit 0: idle, no file failed', ok: ea.code === 0 && eb.code === 0, detail: `A ${ea.code ?? ea.signal}, B ${eb.code ?? eb.signal}` },
           { name: 'a. member A took part (processed files between kills)', ok: byA > 0, detail: `${byA} of ${lines.length} processing calls by A` },
           ...handover.checks,
         ],

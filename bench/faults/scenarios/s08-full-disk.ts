@@ -93,7 +93,7 @@ export const fullDisk: Scenario = {
           { name: 'the disk filled up during the first run', ok: processedFirst < files.size, detail: `${processedFirst} of ${files.size} files processed before it` },
           { name: 'the program stopped or paused with a clear message', ok: diskFull.length > 0, detail: `exit ${firstExit.code ?? firstExit.signal}; "${message}"` },
           { name: `no partial or wrong file at a final path (${samples} samples of the tree)`, ok: badSightings.size === 0, detail: `${badSightings.size} bad sightings` },
-          { name: 'after space was freed the restart completes every file and exits 0', ok: secondExit.code === 0 && m.lost === 0, detail: `exit ${secondExit.code}` },
+          { name: 'after space was freed the restart completes every file and exits 0', ok: secondExit.code === 0 && m.lost === 0, detail: `exit ${secondExit.code ?? secondExit.signal}` },
           { name: 'every file processed exactly once over both runs', ok: m.duplicates === 0 && m.lost === 0, detail: `${m.duplicates} duplicates` },
         ],
         notes: [...outside.entries.slice(0, 3)],
