@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { startBroker } from '../../lib/broker/local-kafka.js';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
-import { registerCodecs } from '../../lib/kafka/compression.js';
+import { compressionFromName, registerCodecs } from '../../lib/kafka/compression.js';
 import { createTopic } from '../../lib/kafka/create-topic.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
@@ -191,4 +191,43 @@ test('the broker accepts Snappy and GZIP batches kafkajs writes (it validates th
   }
   const got = await consumeAll(kafka, topic, uniqueName('compat-group-mixed'), values.size);
   for (const [key, value] of values) assert.ok(got.get(key)?.equals(value), `value of ${key} round-trips`);
+});
+
+test(`zstd where Node's zlib has it (this is Node ${process.version}): the broker takes our batches and we read its own`, { timeout: 180_000 }, async (t) => {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const nodeHasZstd = major > 22 || (major === 22 && minor >= 15);
+  assert.equal(registerCodecs().has('zstd'), nodeHasZstd, 'zstd is registered exactly where node:zlib has it');
+  if (!nodeHasZstd) {
+    // Node 20: no codec, and the config name says why (checked in test/kafka/compression.test.ts too).
+    assert.throws(() => compressionFromName('zstd'), /needs Node >= 22\.15/);
+    return;
+  }
+  await startBroker();
+  const kafka = createKafka({ brokers: [BROKER], clientId: 'kafkajs-compat-test' });
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const ours = uniqueName('compat-zstd-ours');
+  const broker = uniqueName('compat-zstd-broker');
+  t.after(async () => {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [ours, broker] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  const counts = countCodec(CompressionTypes.ZSTD);
+  // Our zstd batches: the broker validates each by decompressing it, then we read them back.
+  await createTopic(admin, { topic: ours, numPartitions: 1 });
+  const values = makeValues(9);
+  await producer.send({ topic: ours, compression: compressionFromName('zstd'), acks: -1, messages: [...values].map(([key, value]) => ({ key, value })) });
+  assert.ok(counts.compress >= 1, 'the batch went through our zstd codec');
+  const got = await consumeAll(kafka, ours, uniqueName('compat-group-zstd-ours'), values.size);
+  for (const [key, value] of values) assert.ok(got.get(key)?.equals(value), `value of ${key} round-trips`);
+  // The broker's own zstd (Java's zstd-jni), from a topic that recompresses what it is sent.
+  await createTopic(admin, { topic: broker, numPartitions: 1, configEntries: [{ name: 'compression.type', value: 'zstd' }] });
+  await producer.send({ topic: broker, compression: CompressionTypes.None, acks: -1, messages: [...values].map(([key, value]) => ({ key, value })) });
+  const before = counts.decompress;
+  const fromBroker = await consumeAll(kafka, broker, uniqueName('compat-group-zstd-broker'), values.size);
+  assert.ok(counts.decompress > before, 'fetched batches went through our zstd codec');
+  for (const [key, value] of values) assert.ok(fromBroker.get(key)?.equals(value), `broker-compressed value of ${key} round-trips`);
 });
