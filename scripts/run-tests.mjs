@@ -3,7 +3,7 @@
 // test/ with node:test, and stops the broker again if it started it.
 // Usage: node scripts/run-tests.mjs [test files or directories...]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,8 +55,11 @@ const status = run(
 const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
 rmSync(tapDir, { recursive: true, force: true });
 const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+const line = `node${process.versions.node.split('.')[0]}: ${count('pass')} passed, ${count('fail')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`;
 console.log(`node ${process.version}: ${files.length} test files, ${count('tests')} tests`);
-console.log(`node${process.versions.node.split('.')[0]}: ${count('pass')} passed, ${count('fail')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`);
+console.log(line);
+// CI gathers the line of each Node version it ran (.ci/run): "nodeNN: P passed, F failed (vX.Y.Z, N files)".
+if (process.env.RUN_TESTS_SUMMARY) appendFileSync(process.env.RUN_TESTS_SUMMARY, `${line} (${process.version}, ${files.length} files)\n`);
 
 if (startedHere && !process.env.KEEP_BROKER) {
   run(process.execPath, ['--import', 'tsx', 'scripts/broker.ts', 'stop']);
