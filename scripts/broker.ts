@@ -4,5 +4,7 @@
  * Same flags, output and exit codes as `datafile-stream broker` (lib/cli/commands/broker.ts).
  */
 import { runBroker } from '../lib/cli/commands/broker.js';
+import { quietKafkajsTimeoutWarning } from '../lib/cli/node-warnings.js';
 
+quietKafkajsTimeoutWarning();
 process.exitCode = await runBroker(process.argv.slice(2));

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker, stopBroker } from '../lib/broker/local-kafka.js';
+import { quietKafkajsTimeoutWarning } from '../lib/cli/node-warnings.js';
+
+quietKafkajsTimeoutWarning();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'bin', 'datafile-stream.js');

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isCodedError } from '../errors.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { quietKafkajsTimeoutWarning } from './node-warnings.js';
 import { closest, readHelp } from './parse-args.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -31,6 +32,7 @@ const OPENMSISTREAM_NAMES: Record<string, string> = {
 const USAGE_CODES = new Set(['ERR_INVALID_ARGUMENT', 'ERR_INVALID_OPTION']);
 
 export async function main(argv: string[]): Promise<number> {
+  quietKafkajsTimeoutWarning();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(readHelp('main'));
