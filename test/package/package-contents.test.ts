@@ -29,6 +29,12 @@ test('the packed files include a LICENSE and no source maps', async () => {
   assert.ok(files.includes('dist/lib/index.js') && files.includes('dist/bin/datafile-stream.js'));
 });
 
+test('the package runs no script when an app installs it (npm 11 warns about each such package)', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(pkg.scripts[hook], undefined, `no ${hook} script`);
+  assert.ok(pkg.scripts.prepack?.includes('build'), 'npm pack builds dist/ first');
+});
+
 test('tsx is an optional peer dependency, not a runtime one', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
   assert.equal(pkg.dependencies.tsx, undefined);
