@@ -10,9 +10,13 @@
  * Start-up checks come first, each failing at once with one coded error: the output directory
  * can be written (prepareOutputDir), Kafka answers and the topic exists (requireTopic).
  *
- * Stopping (signal, `q`, idle) stops fetching and finishes only the files already in
- * processing; what was read ahead (queued in the source, assembled, buffered) is left unsettled,
- * so the committed offsets stay below it and the next run reads it again. The committer flushes
+ * Stopping by the user (signal, `q`, the AbortSignal) stops fetching and finishes only the files
+ * already in processing; what was read ahead (queued in the source, assembled, buffered) is left
+ * unsettled, so the committed offsets stay below it and the next run reads it again (except files
+ * whose first records the staging journal already released: those are processed, see
+ * ProcessTransform). The idle stop (`--until_idle`) drains instead: it fires once every partition
+ * was read to its end, not processed, and idle means "done", so everything read is processed
+ * before the run ends (a user's stop during that drain makes it prompt). The committer flushes
  * the registry and commits, then the consumer disconnects. Shutdown logs which files it waits
  * for. If that takes longer than `shutdownTimeoutMs`, the pipeline is aborted: unfinished files
  * were never committed either.
@@ -225,12 +229,27 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
 
   let stoppedBy = 'end of input';
   let stopping: Promise<void> | undefined;
-  const stop = (reason: string): Promise<void> => {
-    if (stopping) return stopping;
-    stoppedBy = reason;
+  let prompt = false;
+  /** From now on only the files in processing finish; the read-ahead is left to the next run. */
+  const finishProcessingOnly = (): Promise<void> => {
+    prompt = true;
     // Processing first: a file that reaches it while the source stops is read-ahead, not started.
     const processed = processing.stop();
-    logger.info({ reason }, 'stopping: no more fetching; finishing the files in processing (what was read ahead is read again next run)');
+    return Promise.all([source.stop(), processed]).then(() => undefined);
+  };
+  const stop = (reason: string): Promise<void> => {
+    const drain = reason === 'idle';
+    if (stopping) {
+      // A user's stop during the idle drain: do not make them wait for the whole read-ahead.
+      if (!drain && !prompt) {
+        logger.info({ reason }, 'stopping now: finishing only the files in processing (what was read ahead is read again next run)');
+        void finishProcessingOnly().catch(() => undefined);
+      }
+      return stopping;
+    }
+    stoppedBy = reason;
+    if (drain) logger.info({ reason }, 'stopping: no more fetching; processing everything that was read');
+    else logger.info({ reason }, 'stopping: no more fetching; finishing the files in processing (what was read ahead is read again next run)');
     const deadline = setTimeout(() => {
       logger.warn('shutdown timeout: abandoning unfinished work (it was not committed and will be read again)');
       abort.abort();
@@ -243,7 +262,7 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
     waiting();
     const reminder = setInterval(waiting, 5000);
     reminder.unref();
-    stopping = Promise.all([source.stop(), processed]).then(
+    stopping = (drain ? source.stop({ drain: true }) : finishProcessingOnly()).then(
       () => clearInterval(reminder),
       (err: unknown) => {
         clearInterval(reminder);

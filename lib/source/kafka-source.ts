@@ -24,6 +24,9 @@
  * ends the stream. Dropped records were observed but are never settled, so the committed offset
  * stays below them and the next run reads them again, as it does records never taken from
  * kafkajs. A stop therefore waits for the batch handler to return, not for the read-ahead.
+ * `stop({ drain: true })` (the `--until_idle` stop) pushes the queued records instead: idle
+ * means "done", so a run stopped that way must hand on everything it read. A prompt stop that
+ * comes during a draining one drops what is still queued.
  *
  * Errors: a failed subscribe, or a consumer crash kafkajs will not restart from, destroys the
  * stream with a coded error (ERR_TOPIC_MISSING, ERR_KAFKA), which the pipeline reports.
@@ -71,8 +74,11 @@ export class KafkaSource extends Readable {
   #queue: Array<SourceItem | Promise<SourceItem>> = [];
   /** The stream asked for more and was not given any since. */
   #wanted = false;
-  /** Stopped: nothing more is pushed but the end. */
+  /** Stopped promptly: nothing more is pushed but the end. */
   #discarded = false;
+  /** Stopping with drain: push whatever is queued without waiting to be asked. */
+  #draining = false;
+  #stopRun: Promise<void> | undefined;
   #pumping = false;
   #pumpRun: Promise<void> = Promise.resolve();
   /** Running average of record value sizes; starts at a typical 512 KiB chunk (conservative). */
@@ -116,7 +122,16 @@ export class KafkaSource extends Readable {
     const { consumer, topic, fromBeginning } = this.#o;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const partitions = event.payload.memberAssignment[topic] ?? [];
-      for (const p of this.#assigned) if (!partitions.includes(p)) this.#o.tracker.forget(topic, p);
+      // Every partition, kept ones too: after a rebalance kafkajs starts each assigned partition
+      // again from the group's committed offset, which another member may have moved past this
+      // member's watermark while it was away (paused, evicted). A window kept from before would
+      // commit that stale watermark and move the group's offset back below records nobody reads
+      // again (the re-read starts where the group stood at the join). Settles of records read
+      // before the join are then ignored, or settle the re-read copies their files also hold.
+      for (const p of this.#assigned) {
+        this.#o.tracker.forget(topic, p);
+        this.#next.delete(p);
+      }
       this.#assigned = new Set(partitions);
       this.#o.logger.info({ partitions }, 'partitions assigned');
       this.#o.onAssignment?.(partitions);
@@ -151,7 +166,7 @@ export class KafkaSource extends Readable {
 
   async #pumpLoop(): Promise<void> {
     try {
-      while (this.#wanted && this.#queue.length > 0 && !this.destroyed && !this.#discarded) {
+      while ((this.#wanted || this.#draining) && this.#queue.length > 0 && !this.destroyed && !this.#discarded) {
         const item = await this.#queue[0]!;
         if (this.destroyed || this.#discarded) return;
         this.#queue.shift();
@@ -174,12 +189,18 @@ export class KafkaSource extends Readable {
 
   /**
    * Stops fetching and ends the stream once the batch in progress returned, leaving the records
-   * queued here to the next run. The consumer keeps its group membership (paused, heartbeating)
-   * so the committer can still commit what the pipeline finishes; the owner disconnects it
-   * afterwards.
+   * queued here to the next run, or with `drain` handing them on first. The consumer keeps its
+   * group membership (paused, heartbeating) so the committer can still commit what the pipeline
+   * finishes; the owner disconnects it afterwards. Calling it again without `drain` while a
+   * draining stop runs turns that one prompt.
    */
-  async stop(): Promise<void> {
-    if (this.#stopping) return;
+  stop(options: { drain?: boolean } = {}): Promise<void> {
+    if (options.drain !== true) this.#discarded = true;
+    this.#stopRun ??= this.#stop();
+    return this.#stopRun;
+  }
+
+  async #stop(): Promise<void> {
     this.#stopping = true;
     this.#wakeHandler();
     try {
@@ -188,7 +209,9 @@ export class KafkaSource extends Readable {
       this.#o.logger.debug({ err }, 'pause before stop failed');
     }
     await this.#batchInFlight;
-    this.#discarded = true;
+    // Backpressure no longer matters: nothing more is fetched, and the downstream stages end.
+    this.#draining = true;
+    while (!this.#discarded && this.#queue.length > 0 && !this.destroyed) await this.#pump();
     if (this.#queue.length > 0) this.#o.logger.debug({ records: this.#queue.length }, 'records read ahead are left to the next run');
     this.#queue = [];
     await this.#pumpRun;
