@@ -68,6 +68,13 @@ export interface ReadyFile {
   file: DownloadDataFile;
   positions: RecordPosition[];
   release: () => void;
+  /**
+   * Some of the file's records were already settled as `staged` (its chunks were durable in the
+   * staging journal, here or in an earlier run), and the file has left staging since: processing
+   * it is now the only thing that holds those chunks. It must not be left for the next run, which
+   * would read only the records not committed yet and never complete it.
+   */
+  journaled?: boolean;
 }
 
 export type SinkEvent = ReadyFile | Settlement;

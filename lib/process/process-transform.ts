@@ -14,6 +14,10 @@
  * every file that arrives afterwards is read-ahead, so it is passed on as `skipped` with no
  * positions: its records stay unsettled, are not committed, and the next run reads them again.
  * That keeps a stop as long as the slowest file in processing, not the whole read-ahead.
+ * Except a `journaled` file: some of its records were committed already (settled as `staged`
+ * while its chunks were durable in the staging journal) and it has left staging since, so the
+ * next run would read only its last records and never complete it. Such a file is processed,
+ * with its retries, even after `stop()`; only an abort gives it up.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from 'pino';
@@ -80,7 +84,7 @@ export class ProcessTransform extends Transform {
       callback(null, event);
       return;
     }
-    if (this.#stopping) {
+    if (this.#stopping && event.journaled !== true) {
       event.release();
       callback(null, { kind: 'settle', positions: [], outcome: 'skipped', file: event.ref } satisfies Settlement);
       return;
@@ -117,8 +121,8 @@ export class ProcessTransform extends Transform {
         lastError = error;
         log.warn({ attempt, code: errorCodeOf(error), err: error }, `processing attempt ${attempt}/${this.#o.maxAttempts} failed: ${error.message}`);
         if (attempt === this.#o.maxAttempts) break;
-        if (!this.#abandoning) await delay(this.#o.backoffMs * 2 ** (attempt - 1), [this.#o.signal, this.#stopped.signal]);
-        if ((abandoned = this.#abandoning)) break;
+        if (!this.#abandoning(ready)) await delay(this.#o.backoffMs * 2 ** (attempt - 1), [this.#o.signal, ready.journaled === true ? undefined : this.#stopped.signal]);
+        if ((abandoned = this.#abandoning(ready))) break;
       }
       if (abandoned) {
         // Shutting down, not failing: the file was not committed and is read again next run.
@@ -138,9 +142,12 @@ export class ProcessTransform extends Transform {
     }
   }
 
-  /** A failed attempt is not retried: the pipeline is being aborted, or stopping. */
-  get #abandoning(): boolean {
-    return this.#stopping || this.#o.signal?.aborted === true;
+  /**
+   * A failed attempt is not retried: the pipeline is being aborted, or stopping (unless the file
+   * is `journaled`: given up, it would be lost, not read again).
+   */
+  #abandoning(ready: ReadyFile): boolean {
+    return (this.#stopping && ready.journaled !== true) || this.#o.signal?.aborted === true;
   }
 
   async #attempt(file: DownloadDataFile): Promise<Error | undefined> {

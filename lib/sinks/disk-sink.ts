@@ -116,6 +116,7 @@ export class DiskSink extends StagingSink {
       return hashMismatch(ref, positions, this.#o.logger);
     }
     const size = staged.size;
+    const journaled = this.area.released(ref);
     let fullFilepath: string;
     try {
       fullFilepath = await staged.commit(this.#o.outputDir, ref.relativePath, placeAfter);
@@ -132,7 +133,7 @@ export class DiskSink extends StagingSink {
     }
     const data = this.#o.keepInMemory ? await readFile(fullFilepath) : undefined;
     const file = DownloadDataFile.fromRef(ref, { size, fullFilepath, ...(data ? { data } : {}) });
-    return { kind: 'file', ref, file, positions, release: () => file.release() };
+    return { kind: 'file', ref, file, positions, release: () => file.release(), ...(journaled && { journaled }) };
   }
 
   protected override checkpoint(): Promise<RecordPosition[]> {

@@ -191,6 +191,8 @@ export class MemoryBuffer extends StagingSink {
     let data: Buffer | undefined;
     let size: number;
     const staged = held.spilled ? this.area.file(ref) : undefined;
+    // Only a spilled file can have had records released; one held in memory kept them all.
+    const journaled = staged !== undefined && this.area.released(ref);
     if (staged) {
       hash = await staged.digest();
       size = staged.size;
@@ -216,7 +218,7 @@ export class MemoryBuffer extends StagingSink {
       return hashMismatch(ref, positions, this.#o.logger);
     }
     const file = DownloadDataFile.fromRef(ref, { size, ...(data ? { data } : { fullFilepath: staged!.path }) });
-    return { kind: 'file', ref, file, positions, release };
+    return { kind: 'file', ref, file, positions, release, ...(journaled && { journaled }) };
   }
 
   /** Spills partial files older than `stageAfterMs`, then journals staged chunks. */

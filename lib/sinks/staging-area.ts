@@ -119,6 +119,15 @@ export class StagingArea {
     return entry.staged;
   }
 
+  /**
+   * Records of the file were released (settled as `staged`) because the journal made its chunks
+   * durable, in this run or before a restart: once it leaves staging, nothing but processing it
+   * covers those committed records.
+   */
+  released(ref: FileRef): boolean {
+    return (this.#entries.get(nameOf(ref))?.journaledFrom.size ?? 0) > 0;
+  }
+
   /** The file leaves staging (committed to its final path, or discarded). */
   release(ref: FileRef): StagedFile | undefined {
     const name = nameOf(ref);

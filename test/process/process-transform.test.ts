@@ -267,6 +267,51 @@ test('stop() during a retry backoff: the failing file is not retried and stays u
   assert.deepEqual(out[0]?.positions, []);
 });
 
+test('stop(): a journaled file (records already committed from the staging journal) is processed, not skipped', async () => {
+  // Skipped with no positions, its journaled records would stay committed while the file has left
+  // staging: the next run would read only its last records and never complete it (lost).
+  const content = await realFile('tensileA2');
+  const files = Array.from({ length: 4 }, (_, i) => ready(`j/${i}.csv`, content));
+  files[3]!.ready.journaled = true;
+  const started: string[] = [];
+  const stage = transform({
+    nThreads: 1,
+    process: async (file) => {
+      started.push(file.filename);
+      await tick(20);
+      return undefined;
+    },
+  });
+  const out: Settlement[] = [];
+  stage.on('data', (s: Settlement) => out.push(s));
+  for (const f of files) stage.write(f.ready);
+  stage.end();
+  await tick(5);
+  await stage.stop();
+  await new Promise((resolve) => stage.on('end', resolve));
+  assert.deepEqual(started, ['0.csv', '3.csv']);
+  assert.deepEqual(outcomes(out), { 'j/0.csv': 'processed', 'j/1.csv': 'skipped', 'j/2.csv': 'skipped', 'j/3.csv': 'processed' });
+  assert.deepEqual(out.find((s) => s.file?.relativePath === 'j/3.csv')?.positions, files[3]!.ready.positions, 'its remaining records are settled');
+  assert.ok(files.every((f) => f.released() === 1));
+});
+
+test('stop() during a retry backoff of a journaled file: it is retried, not given up', async () => {
+  const content = await realFile('tensileA1');
+  const f = ready('r/j.csv', content);
+  f.ready.journaled = true;
+  let attempts = 0;
+  const stage = transform({ backoffMs: 20, maxAttempts: 3, process: async () => (++attempts < 2 ? new Error('not yet') : undefined) });
+  const out: Settlement[] = [];
+  stage.on('data', (s: Settlement) => out.push(s));
+  stage.write(f.ready);
+  await tick(5);
+  await stage.stop();
+  await tick(80);
+  assert.equal(attempts, 2);
+  assert.equal(out[0]?.outcome, 'processed');
+  assert.deepEqual(out[0]?.positions, f.ready.positions);
+});
+
 test('destroy(err) while files are processing: error then close, no settlement after', async () => {
   const content = await realFile('tensileA1');
   const files = Array.from({ length: 3 }, (_, i) => ready(`d/${i}.csv`, content));

@@ -1,0 +1,48 @@
+/**
+ * A file some of whose records the staging journal released (settled `staged`, so committed)
+ * reaches processing marked `journaled`: after it leaves staging, only processing it covers those
+ * records, so a stop must not skip it (ProcessTransform). A file that completed before any
+ * checkpoint is not marked, and may be left to the next run.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { join } from 'node:path';
+import { ChunkAssembler } from '../../lib/assembler/chunk-assembler.js';
+import type { AssemblyEvent, SinkEvent } from '../../lib/consumer/pipeline-events.js';
+import { DiskSink, STAGING_DIR_NAME } from '../../lib/sinks/disk-sink.js';
+import { MemoryBuffer } from '../../lib/sinks/memory-buffer.js';
+import { StagingJournal } from '../../lib/sinks/staging-journal.js';
+import type { StagingSink } from '../../lib/sinks/staging-sink.js';
+import { chunksOf, drive, Log, realFile, run, silent, tempDir, tick } from '../consumer/stage-fixtures.js';
+
+type Ready = Extract<SinkEvent, { kind: 'file' }>;
+
+const STAGE_AFTER_MS = 100;
+
+for (const mode of ['disk', 'memory'] as const) {
+  test(`${mode}: a file completed after its first chunks were journaled is handed on as journaled; a quick one is not`, async (t) => {
+    const outputDir = await tempDir(t);
+    const stagingDir = join(outputDir, STAGING_DIR_NAME);
+    const journal = await StagingJournal.open(stagingDir, 'topic', 'group');
+    t.after(() => journal.close());
+    const sink: StagingSink =
+      mode === 'disk'
+        ? new DiskSink({ outputDir, logger: silent, journal, stageAfterMs: STAGE_AFTER_MS })
+        : new MemoryBuffer({ logger: silent, stagingDir, journal, stageAfterMs: STAGE_AFTER_MS });
+    const log = new Log();
+    const assemble = (chunks: ReturnType<typeof chunksOf>): Promise<AssemblyEvent[]> => run<AssemblyEvent>(chunks.map((c) => log.item(c)), new ChunkAssembler({ logger: silent }));
+    const slow = await assemble(chunksOf(await realFile('xrd'), { subdir: 's', filename: 'slow.csv', chunkSize: 4096 }));
+    const quick = await assemble(chunksOf(await realFile('tensileA1'), { subdir: 'q', filename: 'quick.csv', chunkSize: 4096 }));
+    assert.ok(slow.length >= 3 && slow.at(-1)?.kind === 'complete');
+    // The slow file's chunks but its last stay in staging long enough for a checkpoint.
+    const waitAt = slow.length - 3;
+    const out = await drive<SinkEvent>(sink, [...slow, ...quick], async (i) => {
+      if (i === waitAt) await tick(STAGE_AFTER_MS * 4);
+    });
+    const staged = out.filter((e) => e.kind === 'settle' && e.outcome === 'staged').flatMap((e) => (e.kind === 'settle' ? e.positions : []));
+    assert.ok(staged.length > 0, 'the slow file had records released by the journal');
+    const ready = out.filter((e): e is Ready => e.kind === 'file');
+    assert.deepEqual(ready.map((r) => [r.ref.relativePath, r.journaled === true]), [['s/slow.csv', true], ['q/quick.csv', false]]);
+    for (const r of ready) r.release();
+  });
+}
