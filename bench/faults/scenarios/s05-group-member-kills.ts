@@ -81,8 +81,10 @@ export const groupMemberKills: Scenario = {
         ctx.log(`  member A killed (${kills}/${targetKills})`);
         await sleep(rng.int(0, 2000));
       }
-      trickling = false;
+      // The trickle finishes: cut short (quick mode kills A 3 times in ~18 s, the trickle takes
+      // ~19 s), the slow files' last chunks were never produced and the oracle counted them lost.
       await trickle;
+      trickling = false;
       b.kill('SIGTERM');
       const stoppedB = await b.exited;
       // Both members run until caught up, then A alone once more (whatever B left to it).
