@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { closedPort } from '../support/closed-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTopic, runCli, uniqueName, type CliRun } from './consumer-support.js';
@@ -13,15 +13,6 @@ async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise
   const dir = await mkdtemp(join(tmpdir(), 'consumer-errors-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function download(outputDir: string, topic: string, extra: string[] = []): Promise<CliRun & { ms: number }> {
