@@ -119,7 +119,9 @@ function finish(row: Row, seconds: number, peakRssBytes: number): Row {
 /** CPU time as of the end of the work (sampled then), not of a shutdown that follows it. */
 function cpu(row: Row, seconds: number): void {
   if (seconds <= 0) return;
-  row.cpuSeconds = round(seconds);
+  // Three significant figures below a second: the quick corpora hash in milliseconds, which two
+  // decimals rounded to 0 (the quick bench test saw C/hash-ceiling with cpuSeconds 0).
+  row.cpuSeconds = seconds >= 1 ? round(seconds) : Number(seconds.toPrecision(3));
   row.mibPerCpuSecond = round(row.bytes / MiB / seconds);
 }
 

@@ -155,6 +155,8 @@ test('after a rebalance a partition this member keeps offers no watermark from b
   const tracker = new OffsetTracker();
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
   const other = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
   await consumer.connect();
   const source = new KafkaSource({ consumer, topic, tracker, logger: silent });
   let received = 0;
@@ -180,7 +182,9 @@ test('after a rebalance a partition this member keeps offers no watermark from b
     consumer.pause([{ topic }]);
     await other.connect();
     await other.subscribe({ topic, fromBeginning: true });
-    await other.run({ autoCommit: false, eachMessage: async () => new Promise(() => undefined) });
+    // The other member holds what it is given until the end of the test; released before it
+    // disconnects, which waits for the message in hand (a promise never settled hung it there).
+    await other.run({ autoCommit: false, eachMessage: () => held });
     const deadline = Date.now() + 30_000;
     while (source.assignedPartitions.length !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.equal(source.assignedPartitions.length, 1, 'the group rebalanced');
@@ -188,6 +192,7 @@ test('after a rebalance a partition this member keeps offers no watermark from b
     const offered = tracker.commitOffsets().filter((o) => o.partition === kept);
     assert.deepEqual(offered, [], `partition ${kept}: nothing from before the rebalance is offered for commit`);
   } finally {
+    release();
     void source.stop();
     await piped.catch(() => undefined);
     await other.disconnect();
