@@ -38,6 +38,7 @@ import { s3ClientOptions, type S3ClientSetup } from './s3-client-options.js';
 import { s3ObjectKey } from './s3-object-key.js';
 import { PartChecksums } from './s3-part-checksums.js';
 import { classifyS3Failure, s3UploadError } from './s3-upload-error.js';
+import { EXIT_STATUS_HELP } from '../cli/exit-codes.js';
 
 const MIB = 1024 * 1024;
 /** S3's smallest part (all but the last) and largest part count. */
@@ -96,6 +97,7 @@ export class S3TransferStreamProcessor extends DataFileStreamProcessor {
       'Each upload is checked with a SHA-256 checksum the server verifies. A file that fails every',
       'attempt is recorded as failed in LOGS/ and the stream moves on; --retry_failed sends it later.',
       'Type q + Enter (or send SIGINT/SIGTERM) to stop gracefully, c + Enter for counts.',
+      EXIT_STATUS_HELP,
     ].join('\n');
   }
 
