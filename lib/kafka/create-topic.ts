@@ -17,6 +17,7 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataFileStreamError } from '../errors.js';
+import { kafkajsErrorTypes } from './kafkajs-error-chain.js';
 
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
 
@@ -41,15 +42,7 @@ async function isServed(admin: Admin, config: ITopicConfig): Promise<boolean> {
     await admin.fetchTopicOffsets(config.topic);
     return true;
   } catch (err) {
-    if (NOT_YET.has(errorType(err))) return false;
+    if (NOT_YET.has(kafkajsErrorTypes(err)[0] ?? '')) return false;
     throw err;
   }
-}
-
-/** The protocol error's type, also when kafkajs wrapped it after its own retries. */
-function errorType(err: unknown): string {
-  for (let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined; e; e = (e.originalError ?? e.cause) as typeof e) {
-    if (typeof e.type === 'string') return e.type;
-  }
-  return '';
 }

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { DataFileStreamError } from '../errors.js';
 import { createTopic } from './create-topic.js';
+import { kafkajsInnermostMessage } from './kafkajs-error-chain.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -64,7 +65,7 @@ export async function requireTopic(kafka: Kafka, topic: string, brokers: string[
     await admin.connect();
     topics = await admin.listTopics();
   } catch (err) {
-    throw unreachable(kafkajsDetail(err), err);
+    throw unreachable(kafkajsInnermostMessage(err), err);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -75,13 +76,6 @@ export async function requireTopic(kafka: Kafka, topic: string, brokers: string[
       { topic, brokers: where },
     );
   }
-}
-
-/** The innermost message of a kafkajs error (its retry wrappers repeat it). */
-function kafkajsDetail(err: unknown): string {
-  let e = err as { message?: string; originalError?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; depth < 5 && (e?.originalError ?? e?.cause); depth++) e = (e?.originalError ?? e?.cause) as typeof e;
-  return e?.message ?? String(err);
 }
 
 /** Why `host:port` does not accept a TCP connection, or undefined when it does. */

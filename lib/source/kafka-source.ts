@@ -38,6 +38,7 @@ import { chunkKey, decodeChunk, verifyChunkHash, type DecodeOptions } from '../c
 import { ChunkDecodeError, DataFileStreamError } from '../errors.js';
 import type { OffsetTracker } from '../offsets/offset-tracker.js';
 import type { SourceItem } from '../consumer/pipeline-events.js';
+import { kafkajsErrorTypes } from '../kafka/kafkajs-error-chain.js';
 
 export interface KafkaSourceOptions {
   consumer: Consumer;
@@ -305,14 +306,4 @@ function kafkaError(err: unknown, topic: string): DataFileStreamError {
     return new DataFileStreamError('ERR_TOPIC_MISSING', `topic "${topic}" does not exist (or was deleted); an upload to it creates it`, { topic }, err);
   }
   return new DataFileStreamError('ERR_KAFKA', `Kafka consumer failed for topic "${topic}": ${(err as Error)?.message ?? String(err)}`, { topic }, err);
-}
-
-/** The broker's error types along kafkajs's wrapping (`originalError`, `cause`). */
-function kafkajsErrorTypes(err: unknown): string[] {
-  const types: string[] = [];
-  for (let e = err as { type?: unknown; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (typeof e.type === 'string') types.push(e.type);
-    e = (e.originalError ?? e.cause) as typeof e;
-  }
-  return types;
 }
