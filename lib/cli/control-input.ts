@@ -7,7 +7,7 @@
  * runs without a terminal. Returns a disposer that removes every listener and the timer.
  */
 import { createInterface } from 'node:readline';
-import { exitCodeForSignal } from './exit-codes.js';
+import { exitCodeForSignal } from '../exit-codes.js';
 
 export interface ControlHandlers {
   stop: (reason: string) => void;

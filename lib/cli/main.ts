@@ -2,11 +2,11 @@
  * The `datafile-stream` command: picks a subcommand and hands it the rest of argv. Each
  * subcommand module exports `run(argv): Promise<number>` (the exit code); errors that reach this
  * point are printed as one line with their code: exit status 2 for a usage error, 1 otherwise
- * (lib/cli/exit-codes.ts). OpenMSIStream's program names are accepted for the subcommands.
+ * (lib/exit-codes.ts). OpenMSIStream's program names are accepted for the subcommands.
  */
 import { readFileSync } from 'node:fs';
 import { isCodedError } from '../errors.js';
-import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { quietKafkajsTimeoutWarning } from './node-warnings.js';
 import { closest, readHelp } from './parse-args.js';
 

@@ -18,7 +18,7 @@ import { prepareOutputDir } from '../consumer/output-dir.js';
 import type { FileRef } from '../consumer/pipeline-events.js';
 import { Runnable, UPDATE_SECONDS_ARGUMENT, type ArgumentDef, type ParsedArguments } from '../cli/runnable.js';
 import { DEFAULT_TOPIC, KAFKA_ARGUMENTS } from '../cli/commands/upload-options.js';
-import { EXIT_STATUS_HELP, exitCodeOfRun } from '../cli/exit-codes.js';
+import { EXIT_STATUS_HELP, exitCodeOfRun } from '../exit-codes.js';
 import { DownloadDataFile, type ConsumerMode } from './download-data-file.js';
 import { createLock, type Lock } from './lock.js';
 
@@ -138,7 +138,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
     });
   }
 
-  /** Runs to the end and resolves to the exit status (lib/cli/exit-codes.ts): nonzero when files failed, were mismatched or records were rejected. */
+  /** Runs to the end and resolves to the exit status (lib/exit-codes.ts): nonzero when files failed, were mismatched or records were rejected. */
   async runMain(): Promise<number> {
     const summary = await this.run();
     process.stdout.write(

@@ -7,7 +7,7 @@ import { DataFileStreamProcessor } from '../process/data-file-stream-processor.j
 import type { DownloadDataFile } from '../process/download-data-file.js';
 import type { ArgumentDef, ParsedArguments } from '../cli/runnable.js';
 import type { ProcessorOptions } from '../process/data-file-stream-processor.js';
-import { EXIT_STATUS_HELP } from '../cli/exit-codes.js';
+import { EXIT_STATUS_HELP } from '../exit-codes.js';
 
 export class DataFileDownloadDirectory extends DataFileStreamProcessor {
   constructor(args: ParsedArguments | Partial<ProcessorOptions> = {}) {

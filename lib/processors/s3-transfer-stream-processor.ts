@@ -38,7 +38,7 @@ import { s3ClientOptions, type S3ClientSetup } from './s3-client-options.js';
 import { s3ObjectKey } from './s3-object-key.js';
 import { PartChecksums } from './s3-part-checksums.js';
 import { classifyS3Failure, s3UploadError } from './s3-upload-error.js';
-import { EXIT_STATUS_HELP } from '../cli/exit-codes.js';
+import { EXIT_STATUS_HELP } from '../exit-codes.js';
 
 const MIB = 1024 * 1024;
 /** S3's smallest part (all but the last) and largest part count. */

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { EXIT_FILES_FAILED, EXIT_OK, exitCodeForSignal, exitCodeOfRun } from '../../lib/cli/exit-codes.js';
+import { EXIT_FILES_FAILED, EXIT_OK, exitCodeForSignal, exitCodeOfRun } from '../../lib/exit-codes.js';
 import { listenForControl } from '../../lib/cli/control-input.js';
 
 test('a signal gives 128+n, failures 4, else 0', () => {

@@ -6,7 +6,7 @@
  *
  * A stop ends in order (lib/producer/upload-directory.ts): no new file, the files in flight finish
  * or are left for the next run, then the producer and the registry close. Exit status: 128+n
- * after signal n, 4 when files failed, else 0 (lib/cli/exit-codes.ts). The control listener stays
+ * after signal n, 4 when files failed, else 0 (lib/exit-codes.ts). The control listener stays
  * until everything is closed, so a second SIGINT during the shutdown still forces the exit.
  */
 import { resolve, join } from 'node:path';
@@ -18,7 +18,7 @@ import { DirectoryUploader } from '../../producer/upload-directory.js';
 import { UploadProgress } from '../../producer/upload-progress.js';
 import { UploadRegistry } from '../../registry/upload-registry.js';
 import { listenForControl } from '../control-input.js';
-import { EXIT_STATUS_HELP, exitCodeOfRun } from '../exit-codes.js';
+import { EXIT_STATUS_HELP, exitCodeOfRun } from '../../exit-codes.js';
 import { ArgumentParser, LOGGER_ARGUMENTS, UPDATE_SECONDS_ARGUMENT } from '../runnable.js';
 import { nonNegativeSeconds, regularExpressionText } from '../../config/option-values.js';
 import { connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';

@@ -10,7 +10,7 @@ import { createLogger } from '../../log/create-logger.js';
 import { showProgress, stderrProgressLine } from '../../log/progress-line.js';
 import { uploadFile } from '../../producer/upload-file.js';
 import { UploadProgress } from '../../producer/upload-progress.js';
-import { EXIT_STATUS_HELP } from '../exit-codes.js';
+import { EXIT_STATUS_HELP } from '../../exit-codes.js';
 import { ArgumentParser, LOGGER_STREAM_LEVEL_ARGUMENT } from '../runnable.js';
 import { connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
 

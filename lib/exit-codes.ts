@@ -7,7 +7,8 @@
  *   4    ran to its end, but files failed, were mismatched, or records were rejected in this run
  *   128+n  stopped by signal n (SIGINT 130, SIGTERM 143), after a graceful stop or a forced one
  *
- * (`broker status` alone also answers 3: no broker is running.)
+ * (`broker status` alone also answers 3: no broker is running.) On the ground floor, because the
+ * programs (lib/process, lib/processors) and the CLI both decide exit codes with it.
  */
 import { constants } from 'node:os';
 
