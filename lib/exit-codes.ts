@@ -8,7 +8,7 @@
  *   128+n  stopped by signal n (SIGINT 130, SIGTERM 143), after a graceful stop or a forced one
  *
  * (`broker status` alone also answers 3: no broker is running.) On the ground floor, because the
- * programs (lib/process, lib/processors) and the CLI both decide exit codes with it.
+ * programs (lib/programs) and the CLI both decide exit codes with it.
  */
 import { constants } from 'node:os';
 

@@ -22,19 +22,19 @@ export { ChunkAssembler, type ChunkAssemblerOptions } from './assembler/chunk-as
 export { AssemblyTable } from './assembler/assembly-table.js';
 export { DiskSink, type DiskSinkOptions } from './sinks/disk-sink.js';
 export { MemoryBuffer, type MemoryBufferOptions } from './sinks/memory-buffer.js';
-export { ProcessTransform, type ProcessTransformOptions, type ProcessFn } from './process/process-transform.js';
+export { ProcessTransform, type ProcessTransformOptions, type ProcessFn } from './processing/process-transform.js';
 export { OffsetCommitter, type OffsetCommitterOptions } from './offsets/offset-committer.js';
 export { OffsetTracker } from './offsets/offset-tracker.js';
-export type { SourceItem, AssemblyEvent, SinkEvent, Settlement, FileRef } from './consumer/pipeline-events.js';
-export { runConsumer, type ConsumerRunOptions, type ConsumerSummary } from './consumer/run-consumer.js';
+export type { SourceItem, AssemblyEvent, SinkEvent, Settlement, FileRef } from './pipeline-events.js';
+export { runConsumer, type ConsumerRunOptions, type ConsumerSummary } from './pipeline/run-consumer.js';
 
 // Processing
-export { DataFileStreamProcessor, type ProcessorOptions } from './process/data-file-stream-processor.js';
-export { DownloadDataFile, type ConsumerMode } from './process/download-data-file.js';
-export { createLock, type Lock } from './process/lock.js';
-export { DataFileDownloadDirectory } from './processors/data-file-download-directory.js';
-export { S3TransferStreamProcessor, type S3TransferOptions } from './processors/s3-transfer-stream-processor.js';
-export { Runnable, ArgumentParser, type ArgumentDef } from './cli/runnable.js';
+export { DataFileStreamProcessor, type ProcessorOptions } from './programs/data-file-stream-processor.js';
+export { DownloadDataFile, type ConsumerMode } from './download-data-file.js';
+export { createLock, type Lock } from './processing/lock.js';
+export { DataFileDownloadDirectory } from './programs/data-file-download-directory.js';
+export { S3TransferStreamProcessor, type S3TransferOptions } from './programs/s3-transfer-stream-processor.js';
+export { Runnable, ArgumentParser, type ArgumentDef } from './programs/runnable.js';
 
 // Registry, config, Kafka, local broker
 export { FileRegistry } from './registry/file-registry.js';

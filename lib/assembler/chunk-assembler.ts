@@ -18,8 +18,7 @@ import { AssemblyError, UnsafePathError, type DataFileStreamError } from '../err
 import { safeRelativePath } from '../paths/safe-path.js';
 import { EMPTY_SHA512 } from '../codec/chunk-hash.js';
 import { crashPoint } from '../faults/crash-point.js';
-import type { JournalFile } from '../sinks/staging-journal.js';
-import type { AssemblyEvent, FileRef, Outcome, SourceItem } from '../consumer/pipeline-events.js';
+import type { AssemblyEvent, FileRef, JournalFile, Outcome, SourceItem } from '../pipeline-events.js';
 import type { ChunkRecord, RecordPosition } from '../types.js';
 import { AssemblyTable, type FileState } from './assembly-table.js';
 import type { AssemblyTableOptions } from './assembly-table-options.js';
@@ -74,7 +73,7 @@ export class ChunkAssembler extends Transform {
 
   /**
    * Gives up a file being assembled from outside the stream (its earlier records were deleted
-   * by retention, lib/consumer/retention-gaps.ts): its records settle, the sink drops its data,
+   * by retention, lib/pipeline/retention-gaps.ts): its records settle, the sink drops its data,
    * the registry records it failed with `error`. False when no open file has that path.
    */
   abandonFile(relativePath: string, error: DataFileStreamError): boolean {

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { isCodedError } from '../errors.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { quietKafkajsTimeoutWarning } from './node-warnings.js';
-import { closest, readHelp } from './parse-args.js';
+import { closest } from '../config/parse-args.js';
+import { readHelp } from './read-help.js';
 
 type Command = (argv: string[]) => Promise<number>;
 

@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import { errorCodeOf } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
 import type { RejectedRecords } from '../registry/rejected-records.js';
-import type { Settlement } from '../consumer/pipeline-events.js';
+import type { Settlement } from '../pipeline-events.js';
 import type { CommitOffset, OffsetTracker } from './offset-tracker.js';
 
 /** The registry writes the committer makes (lib/registry/file-registry.ts). */

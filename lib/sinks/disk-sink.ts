@@ -19,15 +19,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DataFileStreamError } from '../errors.js';
-import { DownloadDataFile } from '../process/download-data-file.js';
-import type { AssemblyEvent, FileRef, SinkEvent } from '../consumer/pipeline-events.js';
+import { DownloadDataFile } from '../download-data-file.js';
+import type { AssemblyEvent, FileRef, SinkEvent } from '../pipeline-events.js';
 import type { RecordPosition } from '../types.js';
 import { hashMismatch, StagingArea } from './staging-area.js';
 import type { StagedFile } from './staged-file.js';
 import type { StagingJournal } from './staging-journal.js';
 import { StagingSink } from './staging-sink.js';
 
-export const STAGING_DIR_NAME = '.datafile-stream-staging';
+import { STAGING_DIR_NAME } from '../paths/staging-names.js';
+
+export { STAGING_DIR_NAME };
 
 /** Complete files verified and moved to their final paths at once. */
 export const COMMITS_IN_FLIGHT = 8;

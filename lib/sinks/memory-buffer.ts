@@ -18,8 +18,8 @@
 import { sha512Async } from '../codec/chunk-hash.js';
 import type { Logger } from 'pino';
 import { ByteBudget } from '../flow/byte-budget.js';
-import { DownloadDataFile } from '../process/download-data-file.js';
-import type { AssemblyEvent, FileRef, SinkEvent } from '../consumer/pipeline-events.js';
+import { DownloadDataFile } from '../download-data-file.js';
+import type { AssemblyEvent, FileRef, SinkEvent } from '../pipeline-events.js';
 import type { RecordPosition } from '../types.js';
 import { fileId } from './disk-sink.js';
 import { hashMismatch, StagingArea } from './staging-area.js';

@@ -7,12 +7,12 @@
  * atomic rename into its final path. A final path
  * therefore never holds a partial or wrong file (SPEC §4).
  *
- * Staging names are derived from the file's identity and hash, so the same generation written
- * again after a restart lands in the same staging file and finds its earlier chunks there.
+ * Staging names (lib/paths/staging-names.ts) derive from the file's identity and hash, so the same
+ * generation written again after a restart lands in the same staging file.
  */
 import { constants, createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { inlineHash, OFF_THREAD_MIN_BYTES, type RunningHash } from '../codec/chunk-hash.js';
 import { FileRangeSha512 } from '../codec/off-thread-sha512.js';
 import { dirname, join } from 'node:path';
@@ -20,9 +20,6 @@ import { DataFileStreamError } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
 import { assertNoSymlinkEscape, resolveInside } from '../paths/safe-path.js';
 
-export function stagingName(key: string, fileHashHex: string): string {
-  return `${createHash('sha256').update(key).update('\0').update(fileHashHex).digest('hex').slice(0, 40)}.part`;
-}
 
 export class StagedFile {
   readonly path: string;

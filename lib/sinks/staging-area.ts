@@ -10,10 +10,11 @@
  */
 import type { Logger } from 'pino';
 import { crashPoint } from '../faults/crash-point.js';
-import type { FileRef, Settlement } from '../consumer/pipeline-events.js';
+import type { FileRef, Settlement } from '../pipeline-events.js';
 import { AssemblyError } from '../errors.js';
 import type { RecordPosition } from '../types.js';
-import { StagedFile, stagingName } from './staged-file.js';
+import { StagedFile } from './staged-file.js';
+import { stagingName } from '../paths/staging-names.js';
 import type { JournalChunk, JournalFileHeader, StagingJournal } from './staging-journal.js';
 
 interface Entry {
@@ -86,7 +87,7 @@ export class StagingArea {
    * Per partition, the lowest record offset whose chunk is held here, durable, for a file still
    * partial: the group committed past it, so a member that takes the partition over without
    * this staging directory must read again from there (run-consumer puts it in the commit's
-   * metadata; lib/consumer/staged-elsewhere.ts).
+   * metadata; lib/pipeline/staged-elsewhere.ts).
    */
   stagedFrom(): Map<number, bigint> {
     const out = new Map<number, bigint>();

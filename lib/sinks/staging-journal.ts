@@ -18,28 +18,9 @@ import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DataFileStreamError } from '../errors.js';
 import type { RecordPosition } from '../types.js';
+import type { JournalChunk, JournalFile, JournalFileHeader } from '../pipeline-events.js';
 
-export interface JournalFileHeader {
-  staging: string;
-  key: string;
-  subdirStr: string;
-  filename: string;
-  filenameAppend: string;
-  fileHashHex: string;
-  nTotalChunks: number;
-  fileMtime: number | null;
-}
-
-export interface JournalChunk {
-  offset: number;
-  length: number;
-  chunkI: number;
-  position: RecordPosition;
-}
-
-export interface JournalFile extends JournalFileHeader {
-  chunks: JournalChunk[];
-}
+export type { JournalChunk, JournalFile, JournalFileHeader };
 
 type Line =
   | { t: 'f'; s: string; k: string; sd: string; fn: string; fa: string; h: string; n: number; m: number | null }

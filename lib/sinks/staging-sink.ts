@@ -11,7 +11,7 @@
  * process alive and stops at end or destroy, when the area's open files are closed.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import type { AssemblyEvent, SinkEvent } from '../consumer/pipeline-events.js';
+import type { AssemblyEvent, SinkEvent } from '../pipeline-events.js';
 import type { RecordPosition } from '../types.js';
 import type { StagingArea } from './staging-area.js';
 

@@ -36,14 +36,13 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { chunkKey, decodeChunk, verifyChunkHash, type DecodeOptions } from '../codec/chunk-codec.js';
 import { ChunkDecodeError, DataFileStreamError } from '../errors.js';
-import type { OffsetTracker } from '../offsets/offset-tracker.js';
-import type { SourceItem } from '../consumer/pipeline-events.js';
+import type { ReadPositions, SourceItem } from '../pipeline-events.js';
 import { kafkajsErrorTypes } from '../kafka/kafkajs-error-chain.js';
 
 export interface KafkaSourceOptions {
   consumer: Consumer;
   topic: string;
-  tracker: OffsetTracker;
+  tracker: ReadPositions;
   logger: Logger;
   /** Start from the earliest offset when the group has no committed offset (default true). */
   fromBeginning?: boolean;

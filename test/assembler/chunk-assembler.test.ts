@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import { Readable } from 'node:stream';
 import { ChunkAssembler, type AssemblerRegistry } from '../../lib/assembler/chunk-assembler.js';
 import { ChunkDecodeError, type DataFileStreamError } from '../../lib/errors.js';
-import type { AssemblyEvent, FileRef, SourceItem } from '../../lib/consumer/pipeline-events.js';
+import type { AssemblyEvent, FileRef, SourceItem } from '../../lib/pipeline-events.js';
 import type { DataFileChunk, RecordPosition } from '../../lib/types.js';
-import { chunksOf, interleave, Log, posKey, prng, realFile, recordEvents, run, shuffle, silent, tick } from '../consumer/stage-fixtures.js';
+import { chunksOf, interleave, Log, posKey, prng, realFile, recordEvents, run, shuffle, silent, tick } from '../support/stage-fixtures.js';
 
 type Ev = AssemblyEvent;
 

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConsumer, type ConsumerRunOptions } from '../../lib/consumer/run-consumer.js';
-import type { DownloadDataFile } from '../../lib/process/download-data-file.js';
+import { runConsumer, type ConsumerRunOptions } from '../../lib/pipeline/run-consumer.js';
+import type { DownloadDataFile } from '../../lib/download-data-file.js';
 import { sha512 } from '../../lib/codec/chunk-hash.js';
 import {
   assertCommittedToEnd, bytes, chunksOf, createTopic, offsets, produce, recordOf, sha512Hex, silent, treeHashes, uniqueName,

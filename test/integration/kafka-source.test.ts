@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KafkaSource } from '../../lib/source/kafka-source.js';
 import { OffsetTracker } from '../../lib/offsets/offset-tracker.js';
-import type { SourceItem } from '../../lib/consumer/pipeline-events.js';
+import type { SourceItem } from '../../lib/pipeline-events.js';
 import { bytes, chunksOf, createTopic, kafka, recordOf, silent, uniqueName } from './consumer-support.js';
 
 /** 240 records over 3 partitions: small ones, then a few big ones (the average record size moves). */
@@ -76,7 +76,7 @@ test('a slow reader gets every record in order while the source holds at most it
 });
 
 test('one-chunk files of 256 KiB, 200 of them, all reach the disk (the source once stalled on records this size)', { timeout: 120_000 }, async () => {
-  const { runConsumer } = await import('../../lib/consumer/run-consumer.js');
+  const { runConsumer } = await import('../../lib/pipeline/run-consumer.js');
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

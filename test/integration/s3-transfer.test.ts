@@ -26,9 +26,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { S3TransferStreamProcessor } from '../../lib/processors/s3-transfer-stream-processor.js';
-import { DownloadDataFile } from '../../lib/process/download-data-file.js';
-import { classifyS3Failure } from '../../lib/processors/s3-upload-error.js';
+import { S3TransferStreamProcessor } from '../../lib/programs/s3-transfer-stream-processor.js';
+import { DownloadDataFile } from '../../lib/download-data-file.js';
+import { classifyS3Failure } from '../../lib/s3/s3-upload-error.js';
 import {
   assertBucketMatches,
   assertExit,

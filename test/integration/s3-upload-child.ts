@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DownloadDataFile } from '../../lib/process/download-data-file.js';
-import { S3TransferStreamProcessor } from '../../lib/processors/s3-transfer-stream-processor.js';
+import { DownloadDataFile } from '../../lib/download-data-file.js';
+import { S3TransferStreamProcessor } from '../../lib/programs/s3-transfer-stream-processor.js';
 
 const [config, bucket, path, partMb, concurrency] = process.argv.slice(2) as [string, string, string, string, string];
 

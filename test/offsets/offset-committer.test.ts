@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sha512 } from '../../lib/codec/chunk-hash.js';
-import type { FileRef, Settlement } from '../../lib/consumer/pipeline-events.js';
+import type { FileRef, Settlement } from '../../lib/pipeline-events.js';
 import { OffsetCommitter, type CommitterRegistry, type OffsetCommitterOptions } from '../../lib/offsets/offset-committer.js';
 import { OffsetTracker, type CommitOffset } from '../../lib/offsets/offset-tracker.js';
 import type { RecordPosition } from '../../lib/types.js';
-import { recordEvents, silent, tick } from '../consumer/stage-fixtures.js';
+import { recordEvents, silent, tick } from '../support/stage-fixtures.js';
 
 const TOPIC = 'files';
 

@@ -13,7 +13,7 @@ import kafkajs, { type Producer, type ProducerRecord } from 'kafkajs';
 import { decodeChunk } from '../../lib/codec/chunk-codec.js';
 import { ChunkProducer } from '../../lib/producer/chunk-producer.js';
 import { DirectoryUploader } from '../../lib/producer/upload-directory.js';
-import { silent } from '../consumer/stage-fixtures.js';
+import { silent } from '../support/stage-fixtures.js';
 import { memoryLedger } from './upload-fixtures.js';
 
 test('files whose chunks are queued free their slot before the broker acknowledges them', async (t) => {

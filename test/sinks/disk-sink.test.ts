@@ -5,11 +5,11 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkAssembler } from '../../lib/assembler/chunk-assembler.js';
 import type { DataFileStreamError } from '../../lib/errors.js';
-import type { AssemblyEvent, SinkEvent } from '../../lib/consumer/pipeline-events.js';
+import type { AssemblyEvent, SinkEvent } from '../../lib/pipeline-events.js';
 import { sha512 } from '../../lib/codec/chunk-hash.js';
 import { DiskSink, STAGING_DIR_NAME } from '../../lib/sinks/disk-sink.js';
 import type { DataFileChunk } from '../../lib/types.js';
-import { chunksOf, drive, interleave, Log, prng, realFile, recordEvents, run, shuffle, silent, tempDir, tick } from '../consumer/stage-fixtures.js';
+import { chunksOf, drive, interleave, Log, prng, realFile, recordEvents, run, shuffle, silent, tempDir, tick } from '../support/stage-fixtures.js';
 
 type Ready = Extract<SinkEvent, { kind: 'file' }>;
 type Settle = Extract<SinkEvent, { kind: 'settle' }>;

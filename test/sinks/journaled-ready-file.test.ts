@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { ChunkAssembler } from '../../lib/assembler/chunk-assembler.js';
-import type { AssemblyEvent, SinkEvent } from '../../lib/consumer/pipeline-events.js';
+import type { AssemblyEvent, SinkEvent } from '../../lib/pipeline-events.js';
 import { DiskSink, STAGING_DIR_NAME } from '../../lib/sinks/disk-sink.js';
 import { MemoryBuffer } from '../../lib/sinks/memory-buffer.js';
 import { StagingJournal } from '../../lib/sinks/staging-journal.js';
 import type { StagingSink } from '../../lib/sinks/staging-sink.js';
-import { chunksOf, drive, Log, realFile, run, silent, tempDir, tick } from '../consumer/stage-fixtures.js';
+import { chunksOf, drive, Log, realFile, run, silent, tempDir, tick } from '../support/stage-fixtures.js';
 
 type Ready = Extract<SinkEvent, { kind: 'file' }>;
 

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { ChunkAssembler } from '../../lib/assembler/chunk-assembler.js';
 import { sha512 } from '../../lib/codec/chunk-hash.js';
 import type { DataFileStreamError } from '../../lib/errors.js';
-import type { AssemblyEvent, SinkEvent } from '../../lib/consumer/pipeline-events.js';
+import type { AssemblyEvent, SinkEvent } from '../../lib/pipeline-events.js';
 import { DiskSink } from '../../lib/sinks/disk-sink.js';
 import { MemoryBuffer } from '../../lib/sinks/memory-buffer.js';
 import type { DataFileChunk } from '../../lib/types.js';
-import { chunksOf, drive, interleave, Log, prng, realFile, recordEvents, run, shuffle, silent, tempDir, tick } from '../consumer/stage-fixtures.js';
+import { chunksOf, drive, interleave, Log, prng, realFile, recordEvents, run, shuffle, silent, tempDir, tick } from '../support/stage-fixtures.js';
 
 type Ready = Extract<SinkEvent, { kind: 'file' }>;
 type Settle = Extract<SinkEvent, { kind: 'settle' }>;

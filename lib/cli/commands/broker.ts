@@ -10,7 +10,8 @@
 import { errorCodeOf } from '../../errors.js';
 import { brokerStatus, startBroker, stopBroker, type LocalBrokerOptions } from '../../broker/local-kafka.js';
 import { createLogger } from '../../log/create-logger.js';
-import { parseArgs, readHelp } from '../parse-args.js';
+import { parseArgs } from '../../config/parse-args.js';
+import { readHelp } from '../read-help.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;

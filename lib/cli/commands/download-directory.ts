@@ -1,5 +1,5 @@
 /** `datafile-stream download-directory <output_dir>`: see DataFileDownloadDirectory. */
-import { DataFileDownloadDirectory } from '../../processors/data-file-download-directory.js';
+import { DataFileDownloadDirectory } from '../../programs/data-file-download-directory.js';
 
 export function run(argv: string[]): Promise<number> {
   return DataFileDownloadDirectory.runFromCommandLine(argv);

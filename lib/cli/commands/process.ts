@@ -11,9 +11,9 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../errors.js';
-import { DataFileStreamProcessor } from '../../process/data-file-stream-processor.js';
-import { ArgumentParser } from '../runnable.js';
-import { readHelp } from '../parse-args.js';
+import { DataFileStreamProcessor } from '../../programs/data-file-stream-processor.js';
+import { ArgumentParser } from '../../programs/runnable.js';
+import { readHelp } from '../read-help.js';
 import { commonJsHint, isTypeScript, syntaxErrorLocation } from '../module-diagnostics.js';
 
 type ProcessorClass = (new (args: Record<string, unknown>) => DataFileStreamProcessor) & { runFromCommandLine(argv?: string[]): Promise<number> };

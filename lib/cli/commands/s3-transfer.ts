@@ -1,5 +1,5 @@
 /** `datafile-stream s3-transfer <bucket_name>`: see S3TransferStreamProcessor. */
-import { S3TransferStreamProcessor } from '../../processors/s3-transfer-stream-processor.js';
+import { S3TransferStreamProcessor } from '../../programs/s3-transfer-stream-processor.js';
 
 export function run(argv: string[]): Promise<number> {
   // The AWS SDK warns on Node 20 that *future* SDK releases will need Node 22; the SDK version

@@ -17,9 +17,9 @@ import { showProgress, stderrProgressLine } from '../../log/progress-line.js';
 import { DirectoryUploader } from '../../producer/upload-directory.js';
 import { UploadProgress } from '../../producer/upload-progress.js';
 import { UploadRegistry } from '../../registry/upload-registry.js';
-import { listenForControl } from '../control-input.js';
+import { listenForControl } from '../../programs/control-input.js';
 import { EXIT_STATUS_HELP, exitCodeOfRun } from '../../exit-codes.js';
-import { ArgumentParser, LOGGER_ARGUMENTS, UPDATE_SECONDS_ARGUMENT } from '../runnable.js';
+import { ArgumentParser, LOGGER_ARGUMENTS, UPDATE_SECONDS_ARGUMENT } from '../../programs/runnable.js';
 import { nonNegativeSeconds, regularExpressionText } from '../../config/option-values.js';
 import { connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
 

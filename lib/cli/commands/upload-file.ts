@@ -11,7 +11,7 @@ import { showProgress, stderrProgressLine } from '../../log/progress-line.js';
 import { uploadFile } from '../../producer/upload-file.js';
 import { UploadProgress } from '../../producer/upload-progress.js';
 import { EXIT_STATUS_HELP } from '../../exit-codes.js';
-import { ArgumentParser, LOGGER_STREAM_LEVEL_ARGUMENT } from '../runnable.js';
+import { ArgumentParser, LOGGER_STREAM_LEVEL_ARGUMENT } from '../../programs/runnable.js';
 import { connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
 
 export const uploadFileParser = new ArgumentParser(

@@ -14,18 +14,10 @@ import { kafkaFromConfig } from '../../kafka/kafka-from-config.js';
 import { ChunkProducer } from '../../producer/chunk-producer.js';
 import { FilePartitioner } from '../../producer/file-partitioner.js';
 import { chunkSizeBytes, positiveInteger, topicName } from '../../config/option-values.js';
-import type { ArgumentDef, ParsedArguments } from '../runnable.js';
+import type { ArgumentDef, ParsedArguments } from '../../programs/runnable.js';
+import { KAFKA_ARGUMENTS, topicOf } from '../../programs/kafka-arguments.js';
 
 export const DEFAULT_CHUNK_SIZE = 524288;
-/** OpenMSIStream's default topic, used when --topic_name is not given (and said so at start-up). */
-export const DEFAULT_TOPIC = 'test';
-
-export const KAFKA_ARGUMENTS: ArgumentDef[] = [
-  { name: 'config', type: 'string', default: 'local', help: 'config file path, or a name looked up in $OPENMSISTREAM_CONFIG_FILE_DIR and the bundled configs' },
-  { name: 'topic_name', type: 'string', check: topicName, help: `Kafka topic [default: ${DEFAULT_TOPIC}, as OpenMSIStream's]` },
-  { name: 'allow_plaintext', type: 'boolean', default: false, help: 'run with a config that asks for KafkaCrypto encryption ([kafkacrypto]), sending and reading plaintext on purpose' },
-];
-
 export const UPLOAD_ARGUMENTS: ArgumentDef[] = [
   ...KAFKA_ARGUMENTS,
   { name: 'chunk_size', type: 'number', default: DEFAULT_CHUNK_SIZE, check: chunkSizeBytes, help: 'bytes per chunk, a power of two' },
@@ -33,13 +25,6 @@ export const UPLOAD_ARGUMENTS: ArgumentDef[] = [
   { name: 'queue_max_size', type: 'number', default: 64, check: positiveInteger, help: 'MB of chunks queued or unacknowledged at most (memory bound)' },
   { name: 'legacy', type: 'boolean', default: false, help: 'write 9-field chunks for OpenMSIStream <= 1.8.6' },
 ];
-
-/** The topic to use: the flag's, or OpenMSIStream's default, which is logged so that it is never a surprise. */
-export function topicOf(args: ParsedArguments, logger: Logger): string {
-  if (args.topic_name !== undefined && args.topic_name !== '') return topicName(args.topic_name, 'topic_name');
-  logger.info(`no --topic_name given: using topic "${DEFAULT_TOPIC}" (OpenMSIStream's default)`);
-  return DEFAULT_TOPIC;
-}
 
 export interface ConnectedProducer {
   producer: Producer;

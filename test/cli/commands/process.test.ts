@@ -12,7 +12,7 @@ import { ConfigError, isCodedError } from '../../../lib/errors.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The processor modules below import the base class from the same file the command does, so
 // `instanceof` holds as it does for an app that imports 'datafile-stream'.
-const BASE = pathToFileURL(join(ROOT, 'lib/process/data-file-stream-processor.ts')).href;
+const BASE = pathToFileURL(join(ROOT, 'lib/programs/data-file-stream-processor.ts')).href;
 const ERRORS = pathToFileURL(join(ROOT, 'lib/errors.ts')).href;
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }, packageJson?: object): Promise<string> {

@@ -1,0 +1,114 @@
+/**
+ * What flows between the consumer stages (SPEC §1):
+ *
+ *   KafkaSource --SourceItem--> ChunkAssembler --AssemblyEvent--> DiskSink | MemoryBuffer
+ *     --SinkEvent--> ProcessTransform --Settlement--> OffsetCommitter
+ *
+ * Every record the source observed reaches the committer exactly once inside some `positions`
+ * list, however its story ends (file processed, failed for good, rejected, skipped), so the
+ * committer can move each partition's watermark past it.
+ */
+import type { DataFileStreamError } from './errors.js';
+import type { ChunkRecord, DataFileChunk, RecordPosition } from './types.js';
+import type { DownloadDataFile } from './download-data-file.js';
+
+/**
+ * What the source tells the offset tracker (lib/offsets/offset-tracker.ts) as it reads: every
+ * record's position in order, a seek (reset), a partition lost to a rebalance (forget). Declared
+ * here so the first stage needs no later stage's folder.
+ */
+export interface ReadPositions {
+  observe(topic: string, partition: number, offset: string): unknown;
+  reset(topic: string, partition: number, fromOffset: string): void;
+  forget(topic: string, partition: number): void;
+}
+
+/** One record as read: a decoded chunk, or a value that is not one. */
+export type SourceItem =
+  | { kind: 'chunk'; record: ChunkRecord }
+  | { kind: 'bad'; position: RecordPosition; error: DataFileStreamError; key: string | null };
+
+/** Identity of a file being assembled (one generation of one relative path). */
+export interface FileRef {
+  /** Relative path of the upload (subdir + filename): the identity of the file. */
+  key: string;
+  /** Relative output path, with filename_append applied. */
+  relativePath: string;
+  subdirStr: string;
+  filename: string;
+  filenameAppend: string;
+  fileHash: Buffer;
+  nTotalChunks: number;
+  fileMtime: number | null;
+  /** Distinguishes generations of one path in the sinks' staging names. */
+  generation: number;
+  firstSeenAt: Date;
+}
+
+export type Outcome =
+  | 'processed'
+  | 'already_processed'
+  | 'failed'
+  | 'mismatched_hash'
+  | 'rejected'
+  | 'skipped'
+  | 'superseded'
+  | 'staged';
+
+export interface Settlement {
+  kind: 'settle';
+  positions: RecordPosition[];
+  outcome: Outcome;
+  file?: FileRef;
+  error?: DataFileStreamError | Error;
+}
+
+export type AssemblyEvent =
+  /** A new chunk for the sink to store; `restored` chunks are already in staging (journal). */
+  | { kind: 'chunk'; file: FileRef; chunk: DataFileChunk; position: RecordPosition; restored?: boolean }
+  /** Another record for a chunk the file already has: the sink may release it once durable. */
+  | { kind: 'duplicate'; file: FileRef; chunkOffset: number; position: RecordPosition }
+  | { kind: 'complete'; file: FileRef; positions: RecordPosition[] }
+  | { kind: 'drop'; file: FileRef; positions: RecordPosition[]; outcome: Outcome; error?: DataFileStreamError }
+  | Settlement;
+
+/** A verified file ready for processing; `release()` gives its memory back once processed. */
+export interface ReadyFile {
+  kind: 'file';
+  ref: FileRef;
+  file: DownloadDataFile;
+  positions: RecordPosition[];
+  release: () => void;
+  /**
+   * Some of the file's records were already settled as `staged` (its chunks were durable in the
+   * staging journal, here or in an earlier run), and the file has left staging since: processing
+   * it is now the only thing that holds those chunks. It must not be left for the next run, which
+   * would read only the records not committed yet and never complete it.
+   */
+  journaled?: boolean;
+}
+
+export type SinkEvent = ReadyFile | Settlement;
+
+/** A partial file the staging journal (lib/sinks/staging-journal.ts) restores after a restart: the assembler resumes it. */
+export interface JournalFileHeader {
+  staging: string;
+  key: string;
+  subdirStr: string;
+  filename: string;
+  filenameAppend: string;
+  fileHashHex: string;
+  nTotalChunks: number;
+  fileMtime: number | null;
+}
+
+export interface JournalChunk {
+  offset: number;
+  length: number;
+  chunkI: number;
+  position: RecordPosition;
+}
+
+export interface JournalFile extends JournalFileHeader {
+  chunks: JournalChunk[];
+}
