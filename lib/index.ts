@@ -1,6 +1,11 @@
 /**
  * datafile-stream: stream whole data files through Apache Kafka, wire-compatible with
  * OpenMSIStream. The public API, in the order a record travels.
+ *
+ * This entry stays light: importing it loads kafkajs, pino and the codec, never the AWS SDK or
+ * the local broker's tooling. Those live behind subpath entries: `datafile-stream/s3`
+ * (index-s3.ts: S3TransferStreamProcessor) and `datafile-stream/broker` (index-broker.ts:
+ * startBroker, stopBroker, brokerStatus). test/package/lean-entry.test.ts keeps it so.
  */
 
 // Wire format
@@ -33,15 +38,13 @@ export { DataFileStreamProcessor, type ProcessorOptions } from './programs/data-
 export { DownloadDataFile, type ConsumerMode } from './download-data-file.js';
 export { createLock, type Lock } from './processing/lock.js';
 export { DataFileDownloadDirectory } from './programs/data-file-download-directory.js';
-export { S3TransferStreamProcessor, type S3TransferOptions } from './programs/s3-transfer-stream-processor.js';
 export { Runnable, ArgumentParser, type ArgumentDef } from './programs/runnable.js';
 
-// Registry, config, Kafka, local broker
+// Registry, config, Kafka
 export { FileRegistry } from './registry/file-registry.js';
 export { UploadRegistry } from './registry/upload-registry.js';
 export { loadConfig, resolveConfigPath } from './config/config-file.js';
 export { kafkaClientOptions, producerOptions, consumerOptions, s3Options } from './config/kafka-options.js';
 export { createKafka } from './kafka/kafka-client.js';
 export { registerCodecs } from './kafka/compression.js';
-export { startBroker, stopBroker, brokerStatus } from './broker/local-kafka.js';
 export { createLogger } from './log/create-logger.js';

@@ -27,6 +27,11 @@ test('the packed files include a LICENSE and no source maps', async () => {
   assert.match(readFileSync(join(ROOT, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) \d{4} the datafile-stream authors\n/);
   assert.deepEqual(files.filter((f) => f.endsWith('.map')), []);
   assert.ok(files.includes('dist/lib/index.js') && files.includes('dist/bin/datafile-stream.js'));
+  // Every target of package.json "exports" ships: the subpath entries and their types.
+  const { exports } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
+  const targets = Object.values(exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+  assert.ok(targets.includes('./dist/lib/index-s3.js') && targets.includes('./dist/lib/index-broker.d.ts'), 'the s3 and broker subpaths are exported');
+  assert.deepEqual(targets.map((target) => target.slice(2)).filter((path) => !files.includes(path)), []);
 });
 
 test('the package runs no script when an app installs it (npm 11 warns about each such package)', () => {
