@@ -22,7 +22,7 @@ import { FileRegistry } from '../lib/registry/file-registry.js';
 import { DiskSink, STAGING_DIR_NAME } from '../lib/sinks/disk-sink.js';
 import { MemoryBuffer } from '../lib/sinks/memory-buffer.js';
 import type { DataFileChunk } from '../lib/types.js';
-import { chunksOf, interleave, Log, posKey, prng, realFile, silent, tempDir } from './support/stage-fixtures.js';
+import { chunksOf, interleave, Log, posKey, prng, realFile, shuffle, silent, tempDir } from './support/stage-fixtures.js';
 
 const TOPIC = 'files';
 const GROUP = 'unit';
@@ -101,7 +101,7 @@ for (const mode of ['memory', 'disk'] as const) {
     const log = new Log(TOPIC);
     const files: Record<string, DataFileChunk[]> = {
       'tensile/A1.csv': chunksOf(await realFile('tensileA1'), { ...split('tensile/A1.csv'), chunkSize: 1000 }),
-      'thermal/dsc.csv': shuffle2(chunksOf(await realFile('thermal'), { ...split('thermal/dsc.csv'), chunkSize: 2048 }), random),
+      'thermal/dsc.csv': shuffle(chunksOf(await realFile('thermal'), { ...split('thermal/dsc.csv'), chunkSize: 2048 }), random),
       'xrd/scan.csv': chunksOf(await realFile('xrd'), { ...split('xrd/scan.csv'), chunkSize: 4096 }),
       'poison.csv': chunksOf(await realFile('tensileA2'), { ...split('poison.csv'), chunkSize: 3000 }),
       'lies.dat': chunksOf(await realFile('golden'), { ...split('lies.dat'), chunkSize: 4096, fileHash: sha512(Buffer.from('x')) }),
@@ -170,12 +170,4 @@ for (const mode of ['memory', 'disk'] as const) {
     assert.deepEqual(registry.failedFiles().map((f) => f.relativeFilepath), ['poison.csv']);
     assert.deepEqual(registry.mismatchedHashFiles().map((f) => f.relativeFilepath), ['lies.dat']);
   });
-}
-
-function shuffle2<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
 }

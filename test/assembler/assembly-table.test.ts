@@ -9,65 +9,19 @@ import {
 import { ASSEMBLY_TABLE_DEFAULTS, validateAssemblyTableOptions } from '../../lib/assembler/assembly-table-options.js';
 import { AssemblyError, UnsafePathError } from '../../lib/errors.js';
 import type { ChunkRecord, DataFileChunk, RecordPosition } from '../../lib/types.js';
+import { chunksOf as cutChunks, type ChunkSpec } from '../support/chunks-of.js';
+import { prng, seededBytes, shuffle } from '../support/seeded-random.js';
 
 // ---------------------------------------------------------------------------------------------
 // fixtures: real chunks of real bytes, hashed the way the wire format says
 
 const sha512 = (data: Uint8Array): Buffer => createHash('sha512').update(data).digest();
 
-/** Deterministic PRNG (mulberry32) so "random" orders are reproducible from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const bytes = seededBytes;
 
-function shuffle<T>(items: T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
-
-function bytes(length: number, seed = 1): Buffer {
-  const random = prng(seed);
-  return Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
-}
-
-interface FileSpec {
-  subdir?: string;
-  filename?: string;
-  append?: string;
-  mtime?: number | null;
-  chunkSize?: number;
-}
-
-function chunksOf(content: Buffer, spec: FileSpec = {}): DataFileChunk[] {
-  const chunkSize = spec.chunkSize ?? 10;
-  const fileHash = sha512(content);
-  const n = Math.max(1, Math.ceil(content.length / chunkSize));
-  return Array.from({ length: n }, (_, k) => {
-    const data = content.subarray(k * chunkSize, (k + 1) * chunkSize);
-    return {
-      filename: spec.filename ?? 'x.dat',
-      fileHash,
-      chunkHash: sha512(data),
-      chunkOffsetWrite: k * chunkSize,
-      chunkI: k + 1,
-      nTotalChunks: n,
-      subdirStr: spec.subdir ?? 'sub',
-      filenameAppend: spec.append ?? '',
-      data,
-      fileMtime: spec.mtime === undefined ? 1_700_000_000 : spec.mtime,
-    };
-  });
+/** The shared cutter with this file's defaults: 10-byte chunks under `sub/`. */
+function chunksOf(content: Buffer, spec: ChunkSpec = {}): DataFileChunk[] {
+  return cutChunks(content, { chunkSize: 10, subdir: 'sub', ...spec });
 }
 
 let nextOffset = 0;

@@ -6,22 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { brokerStatus, startBroker, stopBroker, KAFKA_VERSION } from '../../lib/broker/local-kafka.js';
 import { probeKafka } from '../../lib/broker/kafka-probe.js';
 import { isCodedError } from '../../lib/errors.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const PORT = 19392;
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'dfs-broker-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function alive(pid: number): boolean {
   try {

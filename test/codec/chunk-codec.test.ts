@@ -5,6 +5,7 @@ import { chunkKey, decodeChunk, encodeChunk, fileKeyPrefix } from '../../lib/cod
 import { EMPTY_SHA512, sha512 } from '../../lib/codec/chunk-hash.js';
 import { isCodedError } from '../../lib/errors.js';
 import type { DataFileChunk } from '../../lib/types.js';
+import { prng } from '../support/seeded-random.js';
 
 function makeChunk(overrides: Partial<DataFileChunk> = {}): DataFileChunk {
   const data = overrides.data ?? Buffer.from('hello, chunk');
@@ -146,8 +147,7 @@ test('every truncation and every single-byte corruption of a value gives a coded
   for (let end = 0; end < good.length; end++) {
     assert.throws(() => decodeChunk(good.subarray(0, end)), (err: unknown) => isCodedError(err));
   }
-  let seed = 42;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = prng(42);
   for (let round = 0; round < 2000; round++) {
     const bad = Buffer.from(good);
     bad[Math.floor(random() * bad.length)] = Math.floor(random() * 256);

@@ -3,17 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { closedPort } from '../support/closed-port.js';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTopic, runCli, uniqueName, type CliRun } from './consumer-support.js';
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'consumer-errors-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '../support/temp-dir.js';
 
 async function download(outputDir: string, topic: string, extra: string[] = []): Promise<CliRun & { ms: number }> {
   const started = Date.now();

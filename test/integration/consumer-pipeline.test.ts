@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runConsumer, type ConsumerRunOptions } from '../../lib/pipeline/run-consumer.js';
 import type { DownloadDataFile } from '../../lib/download-data-file.js';
@@ -11,6 +10,8 @@ import { sha512 } from '../../lib/codec/chunk-hash.js';
 import {
   assertCommittedToEnd, bytes, chunksOf, createTopic, offsets, produce, recordOf, sha512Hex, silent, treeHashes, uniqueName,
 } from './consumer-support.js';
+import { prng, shuffle } from '../support/seeded-random.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const CHUNK = 4096;
 const FILES: Record<string, Buffer> = {
@@ -21,12 +22,6 @@ const FILES: Record<string, Buffer> = {
   'one/exact.bin': bytes(CHUNK, 3),
 };
 
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'consumer-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 function base(topic: string, group: string, outputDir: string): ConsumerRunOptions {
   return { config: 'local', topic, groupId: group, outputDir, mode: 'memory', logger: silent, untilIdle: 1.5, commitIntervalMs: 200, interactive: false, progress: false };
 }
@@ -34,13 +29,8 @@ function base(topic: string, group: string, outputDir: string): ConsumerRunOptio
 /** Chunks of every file, spread over partitions and interleaved, as OpenMSIStream's producer does. */
 function interleaved(files: Record<string, Buffer>, partitions: number, seed: number) {
   const records = Object.entries(files).flatMap(([path, data]) => chunksOf(path, data, CHUNK).map((c) => recordOf(c)));
-  let x = seed;
-  const random = (): number => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (let i = records.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [records[i], records[j]] = [records[j]!, records[i]!];
-  }
-  return records.map((r) => ({ ...r, partition: Math.floor(random() * partitions) }));
+  const random = prng(seed);
+  return shuffle(records, random).map((r) => ({ ...r, partition: Math.floor(random() * partitions) }));
 }
 
 const expected = new Map(Object.entries(FILES).map(([p, d]) => [p, sha512Hex(d)]));

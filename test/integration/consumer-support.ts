@@ -3,14 +3,13 @@ import { spawn } from 'node:child_process';
 import { randomUUID, createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import pino from 'pino';
 import type { Admin, Producer } from 'kafkajs';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
 import { createTopic as createKafkaTopic } from '../../lib/kafka/create-topic.js';
 import type { RawRecord } from '../../bench/faults/kafka-fixtures.js';
 
 export const BROKER = '127.0.0.1:9092';
-export const silent = pino({ level: 'silent' });
+export { silent } from '../support/silent-logger.js';
 export const kafka = createKafka({ brokers: [BROKER], clientId: 'consumer-tests' });
 const root = new URL('../../', import.meta.url).pathname;
 

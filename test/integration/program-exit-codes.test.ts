@@ -7,11 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chunksOf, createTopic, produce, recordOf } from './consumer-support.js';
 import { ROOT, runCli, startCli, uniqueTopic } from './upload-support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const PROCESSOR = join(ROOT, 'bench', 'faults', 'fault-processor.ts');
 
@@ -20,12 +20,6 @@ async function topicWithFiles(t: Parameters<typeof uniqueTopic>[0], names: strin
   await createTopic(topic, 1);
   await produce(topic, names.flatMap((name) => chunksOf(name, randomBytes(3000 + name.length)).map((c) => recordOf(c))));
   return topic;
-}
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'dfs-exit-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** Sets environment variables for the programs this test spawns, removed again after it. */

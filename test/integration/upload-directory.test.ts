@@ -10,8 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
@@ -30,15 +29,10 @@ import {
   startCli,
   uniqueTopic,
 } from './upload-support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const CHUNK = 4096;
 const sha512 = (data: Uint8Array): Buffer => createHash('sha512').update(data).digest();
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'upload-dir-it-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 async function put(root: string, rel: string, data: Buffer | string): Promise<void> {
   await mkdir(dirname(join(root, rel)), { recursive: true });

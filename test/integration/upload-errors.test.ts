@@ -9,9 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { mkdirSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -24,15 +23,10 @@ import { DirectoryUploader, type UploadLedger } from '../../lib/producer/upload-
 import { UploadRegistry } from '../../lib/registry/upload-registry.js';
 import kafkajs from 'kafkajs';
 import { assertExit, assertSameTree, BROKER, logLines, readTopic, readTree, rebuildFiles, runCli, uniqueTopic } from './upload-support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const { CompressionTypes } = kafkajs;
 const CHUNK = 4096;
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'upload-errors-it-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 async function put(root: string, rel: string, data: Buffer | string): Promise<void> {
   await mkdir(dirname(join(root, rel)), { recursive: true });

@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { chunkKey } from '../../lib/codec/chunk-codec.js';
@@ -22,15 +21,10 @@ import { ChunkProducer } from '../../lib/producer/chunk-producer.js';
 import { FilePartitioner } from '../../lib/producer/file-partitioner.js';
 import { uploadFile } from '../../lib/producer/upload-file.js';
 import { assertExit, assertOnePartitionPerFile, BROKER, readTopic, rebuildFiles, runCli, uniqueTopic } from './upload-support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const { CompressionTypes } = kafkajs;
 const sha512 = (data: Uint8Array): Buffer => createHash('sha512').update(data).digest();
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'upload-file-it-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Half random, half repetitive: LZ4 has something to do, and chunks all differ. */
 function content(size: number): Buffer {

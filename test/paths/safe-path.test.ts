@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { UnsafePathError } from '../../lib/errors.js';
@@ -11,6 +10,7 @@ import {
   resolveInside,
   safeRelativePath,
 } from '../../lib/paths/safe-path.js';
+import { tempDir } from '../support/temp-dir.js';
 
 /** Asserts an UnsafePathError with ERR_UNSAFE_PATH naming `field` and `reason`. */
 function rejects(fn: () => unknown, field: string, reason: string, value?: string): void {
@@ -186,12 +186,6 @@ test('resolveInside: refuses paths that leave the root or are the root', () => {
   rejects(() => resolveInside('/srv/out', '/etc/passwd'), 'relativePath', 'absolute');
   rejects(() => resolveInside('/srv/out', 'x\0y'), 'relativePath', 'control-char');
 });
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'safe-path-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 test('assertNoSymlinkEscape: plain and not-yet-existing paths pass', async (t) => {
   const dir = await tempDir(t);

@@ -6,23 +6,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, truncate, unlink, writeFile, appendFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, stat, truncate, unlink, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeChunk, encodeChunk } from '../../lib/codec/chunk-codec.js';
 import { EMPTY_SHA512 } from '../../lib/codec/chunk-hash.js';
 import { errorCodeOf } from '../../lib/errors.js';
 import { digestFile, readChunks, snapshotFile, type ChunkIdentity } from '../../lib/producer/file-chunker.js';
 import type { DataFileChunk } from '../../lib/types.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const CHUNK = 4096;
 const IDENTITY: ChunkIdentity = { filename: 'x.dat', subdirStr: 'a/b', filenameAppend: '' };
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'file-chunker-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 const sha512 = (data: Uint8Array): Buffer => createHash('sha512').update(data).digest();
 

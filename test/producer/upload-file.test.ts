@@ -7,9 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs, { type Producer, type ProducerRecord } from 'kafkajs';
 import { chunkKey, decodeChunk } from '../../lib/codec/chunk-codec.js';
@@ -17,6 +16,7 @@ import { errorCodeOf } from '../../lib/errors.js';
 import { ChunkProducer } from '../../lib/producer/chunk-producer.js';
 import { uploadFile } from '../../lib/producer/upload-file.js';
 import type { DataFileChunk } from '../../lib/types.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const { CompressionTypes } = kafkajs;
 const CHUNK = 1024;
@@ -36,12 +36,6 @@ function recordingProducer(): { chunks: ChunkProducer; sent: Sent[] } {
     },
   } as unknown as Producer;
   return { chunks: new ChunkProducer(producer, { topic: 't', compression: CompressionTypes.None, batchBytes: 3000, lingerMs: 1 }), sent };
-}
-
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'upload-file-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 const sha512 = (data: Uint8Array): Buffer => createHash('sha512').update(data).digest();

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CsvTable, isoTimestamp } from '../../lib/registry/csv-table.js';
+import { tempDir as sharedTempDir, type AfterHook } from '../support/temp-dir.js';
 
 const COLUMNS = ['name', 'path', 'n'] as const;
 
@@ -12,16 +12,13 @@ interface Closable {
 }
 
 /** A temp dir removed after the test, once everything passed to `track` is closed (LIFO). */
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<{ dir: string; track: <T extends Closable>(x: T) => T }> {
-  const dir = await mkdtemp(join(tmpdir(), 'csv-table-'));
+async function tempDir(t: AfterHook): Promise<{ dir: string; track: <T extends Closable>(x: T) => T }> {
   const open: Closable[] = [];
+  // Registered first, so it runs before the shared helper removes the directory.
   t.after(async () => {
-    try {
-      for (const x of open.reverse()) await x.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    for (const x of open.reverse()) await x.close();
   });
+  const dir = await sharedTempDir(t, 'csv-table-');
   return { dir, track: (x) => (open.push(x), x) };
 }
 

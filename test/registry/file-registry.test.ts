@@ -1,26 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileRegistry, type RegistryFile } from '../../lib/registry/file-registry.js';
+import { tempDir as sharedTempDir, type AfterHook } from '../support/temp-dir.js';
 
 interface Closable {
   close(): Promise<void>;
 }
 
 /** A temp dir removed after the test, once everything passed to `track` is closed (LIFO). */
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<{ dir: string; track: <T extends Closable>(x: T) => T }> {
-  const dir = await mkdtemp(join(tmpdir(), 'file-registry-'));
+async function tempDir(t: AfterHook): Promise<{ dir: string; track: <T extends Closable>(x: T) => T }> {
   const open: Closable[] = [];
+  // Registered first, so it runs before the shared helper removes the directory.
   t.after(async () => {
-    try {
-      for (const x of open.reverse()) await x.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    for (const x of open.reverse()) await x.close();
   });
+  const dir = await sharedTempDir(t, 'file-registry-');
   return { dir, track: (x) => (open.push(x), x) };
 }
 

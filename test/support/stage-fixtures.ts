@@ -1,21 +1,22 @@
 /**
  * Shared fixtures for the consumer-stage unit tests (no Kafka): real files' bytes cut into wire
  * chunks, records built by encoding and decoding each chunk the way KafkaSource would, a seeded
- * PRNG for reproducible orders, temp dirs cleaned in `t.after`, and small drivers for streams.
+ * PRNG for reproducible orders, temp dirs cleaned in `t.after`, and small drivers for streams
+ * (the general helpers live in their own files beside this one).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { pino, type Logger } from 'pino';
-import { decodeChunk, encodeChunk } from '../../lib/codec/chunk-codec.js';
-import { sha512 } from '../../lib/codec/chunk-hash.js';
 import type { ChunkRecord, DataFileChunk, RecordPosition } from '../../lib/types.js';
 import type { SourceItem } from '../../lib/pipeline-events.js';
 
-export const silent: Logger = pino({ level: 'silent' });
+// The shared helpers have their own files; re-exported so a stage test needs one import.
+export { chunksOf, type ChunkSpec } from './chunks-of.js';
+export { interleave, prng, shuffle } from './seeded-random.js';
+export { silent } from './silent-logger.js';
+export { tempDir } from './temp-dir.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
@@ -30,39 +31,6 @@ export const REAL_FILES = {
 
 export async function realFile(name: keyof typeof REAL_FILES): Promise<Buffer> {
   return readFile(join(FIXTURES, REAL_FILES[name]));
-}
-
-export interface ChunkSpec {
-  subdir?: string;
-  filename?: string;
-  append?: string;
-  mtime?: number | null;
-  chunkSize?: number;
-  /** Claimed file hash (default: the real SHA-512 of the content). */
-  fileHash?: Buffer;
-}
-
-/** The wire chunks of `content`, exactly as an uploader cuts them; each one encoded and decoded. */
-export function chunksOf(content: Buffer, spec: ChunkSpec = {}): DataFileChunk[] {
-  const chunkSize = spec.chunkSize ?? 1000;
-  const fileHash = spec.fileHash ?? sha512(content);
-  const n = Math.max(1, Math.ceil(content.length / chunkSize));
-  return Array.from({ length: n }, (_, k) => {
-    const data = Buffer.from(content.subarray(k * chunkSize, (k + 1) * chunkSize));
-    const chunk: DataFileChunk = {
-      filename: spec.filename ?? 'x.dat',
-      fileHash,
-      chunkHash: sha512(data),
-      chunkOffsetWrite: k * chunkSize,
-      chunkI: k + 1,
-      nTotalChunks: n,
-      subdirStr: spec.subdir ?? '',
-      filenameAppend: spec.append ?? '',
-      data,
-      fileMtime: spec.mtime === undefined ? 1_700_000_000 : spec.mtime,
-    };
-    return decodeChunk(encodeChunk(chunk));
-  });
 }
 
 /** Hands out strictly increasing offsets per partition, like a Kafka partition log. */
@@ -89,45 +57,6 @@ export class Log {
 
 export function posKey(p: RecordPosition): string {
   return `${p.topic}/${p.partition}@${p.offset}`;
-}
-
-/** Deterministic PRNG (mulberry32) so random orders are reproducible from the seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffle<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
-
-/** Random interleaving of several sequences, each keeping its own order. */
-export function interleave<T>(sequences: readonly (readonly T[])[], random: () => number): T[] {
-  const queues = sequences.map((s) => [...s]);
-  const out: T[] = [];
-  for (;;) {
-    const live = queues.filter((q) => q.length > 0);
-    if (live.length === 0) return out;
-    out.push(live[Math.floor(random() * live.length)]!.shift()!);
-  }
-}
-
-/** A temp dir removed after the test. */
-export async function tempDir(t: { after: (fn: () => Promise<void>) => void }, prefix = 'dfs-stage-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** Runs `items` through `stages` with `pipeline` and returns everything the last stage emitted. */

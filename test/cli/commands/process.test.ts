@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { loadProcessor, run } from '../../../lib/cli/commands/process.js';
 import { ConfigError, isCodedError } from '../../../lib/errors.js';
+import { tempDir as sharedTempDir, type AfterHook } from '../../support/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The processor modules below import the base class from the same file the command does, so
@@ -15,9 +15,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BASE = pathToFileURL(join(ROOT, 'lib/programs/data-file-stream-processor.ts')).href;
 const ERRORS = pathToFileURL(join(ROOT, 'lib/errors.ts')).href;
 
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }, packageJson?: object): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'dfs-process-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+async function tempDir(t: AfterHook, packageJson?: object): Promise<string> {
+  const dir = await sharedTempDir(t, 'dfs-process-cli-');
   if (packageJson) await writeFile(join(dir, 'package.json'), JSON.stringify(packageJson));
   return dir;
 }
