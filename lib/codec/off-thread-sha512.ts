@@ -22,61 +22,34 @@ import { DataFileStreamError } from '../errors.js';
 export const MAX_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
 const MIN_CAPACITY = 64 * 1024;
 
-// CommonJS run with `eval: true`: no file to resolve, so it works from dist/ and under tsx alike.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const fs = require('node:fs');
-const hashes = new Map();
-const files = new Map();
-const failed = new Map();
-let scratch = Buffer.allocUnsafe(1024 * 1024);
-const forget = (id) => {
-  hashes.delete(id);
-  failed.delete(id);
-  const fd = files.get(id);
-  files.delete(id);
-  if (fd !== undefined) try { fs.closeSync(fd); } catch {}
-};
-const giveBack = (data, extra) => parentPort.postMessage({ op: 'ack', bytes: data.byteLength, buffer: data.buffer, ...extra }, [data.buffer]);
-parentPort.on('message', (m) => {
-  if (m.op === 'update') {
-    let h = hashes.get(m.id);
-    if (!h) hashes.set(m.id, (h = createHash('sha512')));
-    h.update(m.data);
-    giveBack(m.data);
-  } else if (m.op === 'once') {
-    const digest = createHash('sha512').update(m.data).digest();
-    giveBack(m.data, { id: m.id, digest });
-  } else if (m.op === 'range') {
-    // Bytes already written to a file: read here (from the page cache), never sent over the port.
-    if (failed.has(m.id)) return;
-    let h = hashes.get(m.id);
-    if (!h) hashes.set(m.id, (h = createHash('sha512')));
-    try {
-      let fd = files.get(m.id);
-      if (fd === undefined) files.set(m.id, (fd = fs.openSync(m.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)));
-      for (let done = 0; done < m.length; ) {
-        const n = fs.readSync(fd, scratch, 0, Math.min(scratch.length, m.length - done), m.offset + done);
-        if (n === 0) throw new Error('the file is shorter than the bytes to hash');
-        h.update(scratch.subarray(0, n));
-        done += n;
-      }
-    } catch (err) {
-      failed.set(m.id, String(err && err.message || err));
-    }
-  } else if (m.op === 'digest') {
-    const error = failed.get(m.id);
-    const h = hashes.get(m.id) || createHash('sha512');
-    forget(m.id);
-    if (error !== undefined) return parentPort.postMessage({ op: 'digest', id: m.id, error });
-    const digest = h.digest();
-    parentPort.postMessage({ op: 'digest', id: m.id, digest }, [digest.buffer]);
-  } else if (m.op === 'drop') {
-    forget(m.id);
+/**
+ * The worker's module (sha512-worker.ts) beside this one: `.js` in dist/ and in an installed
+ * package, `.ts` when this file itself runs as TypeScript (the tests, under `--import tsx`).
+ */
+export const WORKER_URL = new URL(`./sha512-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/**
+ * The process's flags minus `--input-type`: a worker inherits `execArgv`, and Node refuses to load
+ * a worker's file under that flag (`node --input-type=module -e ...` could otherwise not hash).
+ */
+function workerExecArgv(): string[] {
+  const argv: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!;
+    if (arg === '--input-type') i++;
+    else if (!arg.startsWith('--input-type=')) argv.push(arg);
   }
-});
-`;
+  return argv;
+}
+
+function startWorker(): Worker {
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, { execArgv: workerExecArgv() });
+  // On Node 20 a worker does not get the main thread's tsx hooks (neither from `--import tsx` in
+  // execArgv), so the TypeScript worker is started by a two-line module that registers tsx first.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(WORKER_URL.href)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { execArgv: workerExecArgv() });
+}
 
 type Reply =
   | { op: 'ack'; bytes: number; buffer: ArrayBuffer; id?: number; digest?: Uint8Array }
@@ -98,7 +71,7 @@ class HashWorker {
   failed: Error | undefined;
 
   constructor() {
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.#worker = startWorker();
     this.#worker.on('message', (m: Reply) => this.#onReply(m));
     const fail = (err: unknown): void => {
       if (this.failed) return;

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { MAX_BYTES_IN_FLIGHT, OffThreadSha512 } from '../../lib/codec/off-thread-sha512.js';
 
 const sha512 = (data: Uint8Array): Buffer => createHash('sha512').update(data).digest();
@@ -67,4 +70,21 @@ test('FileRangeSha512: ranges read from the file by the worker digest like node:
   const missing = new FileRangeSha512(join(dir, 'missing.part'));
   missing.update(0, 10);
   await assert.rejects(missing.digest(), { code: 'ERR_HASH_WORKER' });
+});
+
+test('the worker runs from its own module file beside this one (.ts under tsx), not from evaluated source', async () => {
+  const { WORKER_URL } = await import('../../lib/codec/off-thread-sha512.js');
+  assert.equal(WORKER_URL.href, new URL('../../lib/codec/sha512-worker.ts', import.meta.url).href);
+  assert.ok(existsSync(WORKER_URL), 'the worker module exists');
+  const source = readFileSync(new URL('../../lib/codec/off-thread-sha512.ts', import.meta.url), 'utf8');
+  assert.doesNotMatch(source, /eval: true/);
+});
+
+test('from the built package under plain node (no tsx, and under --input-type, which a worker inherits), the worker digests and the process then exits by itself', async () => {
+  const built = new URL('../../dist/lib/codec/off-thread-sha512.js', import.meta.url).href;
+  const script = `const m = await import(${JSON.stringify(built)});\n` +
+    `if (!m.WORKER_URL.href.endsWith('/dist/lib/codec/sha512-worker.js')) throw new Error(m.WORKER_URL.href);\n` +
+    `process.stdout.write((await m.sha512OnWorker(Buffer.from('abc'))).toString('hex'));\n`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.equal(stdout, sha512(Buffer.from('abc')).toString('hex'));
 });
