@@ -43,14 +43,24 @@ export const positiveSeconds: OptionCheck<number> = (value, name) => {
   return n;
 };
 
-export const MAX_CHUNK_SIZE = 64 * 1024 * 1024;
-
-/** OpenMSIStream's rule for chunk sizes (a power of two), with an upper bound that keeps one chunk well inside a Kafka record. */
-export const chunkSizeBytes: OptionCheck<number> = (value, name) => {
-  const n = numberOf(value);
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CHUNK_SIZE || (n & (n - 1)) !== 0) throw invalid(name, 'a power of two up to 64 MiB (67108864)', value);
-  return n;
-};
+/**
+ * A stage's rule for one numeric option, for its options module (lib/<stage>/*-options.ts): the
+ * stage's constructor and the command line's ArgumentDef both run it, so the option has one check
+ * and one error code. `fail` builds the stage's own coded error (ERR_INVALID_OPTION); the message
+ * names the option as the caller spells it (`nThreads` in code, `n_threads` from a flag).
+ * Only numbers pass: the command line's parser has turned flag text into a number already.
+ */
+export function numberRule(
+  what: string,
+  holds: (n: number) => boolean,
+  fail: (message: string, context: { option: string; value: unknown }) => Error,
+): OptionCheck<number> {
+  return (value, name) => {
+    if (typeof value === 'number' && holds(value)) return value;
+    const shown = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+    throw fail(`${name} must be ${what}, got ${shown}`, { option: name, value });
+  };
+}
 
 /** Kafka's own rule for topic names, so a bad name is a usage error rather than a broker one. */
 export const topicName: OptionCheck<string> = (value, name) => {

@@ -25,25 +25,21 @@ import { errorCodeOf, ProcessingError } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
 import type { DownloadDataFile } from '../download-data-file.js';
 import type { FileRef, ReadyFile, SinkEvent, Settlement } from '../pipeline-events.js';
+import { validateProcessTransformLimits, type ProcessTransformLimits } from './process-transform-options.js';
 
 export type ProcessFn = (file: DownloadDataFile) => Promise<Error | undefined | null | void>;
 
-export interface ProcessTransformOptions {
+/** The limits (nThreads, maxAttempts, backoffMs, timeoutMs) and their defaults: process-transform-options.ts. */
+export interface ProcessTransformOptions extends Partial<ProcessTransformLimits> {
   process: ProcessFn;
   /** Called once a file has failed for good (the processor's failedProcessingCallback). */
   onFailed?: (file: DownloadDataFile, error: Error, ref: FileRef) => Promise<void> | void;
   logger: Logger;
-  nThreads?: number;
-  maxAttempts?: number;
-  /** First retry delay in ms; doubles each attempt (default 500). */
-  backoffMs?: number;
-  /** Per-attempt time limit in ms (default none). */
-  timeoutMs?: number;
   signal?: AbortSignal;
 }
 
 export class ProcessTransform extends Transform {
-  readonly #o: Required<Omit<ProcessTransformOptions, 'onFailed' | 'timeoutMs' | 'signal'>> & Pick<ProcessTransformOptions, 'onFailed' | 'timeoutMs' | 'signal'>;
+  readonly #o: ProcessTransformOptions & Readonly<ProcessTransformLimits>;
   /** Each file in processing, by its job, with its relative path (for the shutdown log). */
   readonly #running = new Map<Promise<void>, string>();
   #waitingForSlot: (() => void) | undefined;
@@ -53,11 +49,7 @@ export class ProcessTransform extends Transform {
 
   constructor(options: ProcessTransformOptions) {
     super({ objectMode: true, highWaterMark: 4 });
-    const nThreads = options.nThreads ?? 2;
-    const maxAttempts = options.maxAttempts ?? 3;
-    if (!Number.isInteger(nThreads) || nThreads < 1) throw new ProcessingError('ERR_INVALID_OPTION', `nThreads must be a positive integer, got ${nThreads}`, { option: 'nThreads' });
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ProcessingError('ERR_INVALID_OPTION', `maxAttempts must be a positive integer, got ${maxAttempts}`, { option: 'maxAttempts' });
-    this.#o = { backoffMs: 500, ...options, nThreads, maxAttempts };
+    this.#o = { ...options, ...validateProcessTransformLimits(options) };
   }
 
   get inProgress(): number {

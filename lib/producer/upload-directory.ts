@@ -27,6 +27,8 @@ import { errorCodeOf } from '../errors.js';
 import type { ChunkProducer } from './chunk-producer.js';
 import { sameSnapshot, snapshotFile, type FileSnapshot } from './file-chunker.js';
 import { uploadFile, type UploadFileResult } from './upload-file.js';
+import { validateDirectoryUploaderLimits, type DirectoryUploaderLimits } from './upload-directory-options.js';
+import { checkChunkSize, UPLOAD_FILE_DEFAULTS } from './upload-file-options.js';
 
 /** Files sent and waiting for acknowledgements at once, beyond the ones being read. */
 export const MAX_FILES_AWAITING_ACK = 1024;
@@ -41,19 +43,16 @@ export interface UploadLedger {
   flush(): Promise<void>;
 }
 
-export interface DirectoryUploaderOptions {
+/** nThreads, watchdogLagTime, pollInterval and their defaults: upload-directory-options.ts. */
+export interface DirectoryUploaderOptions extends Partial<DirectoryUploaderLimits> {
   root: string;
   producer: ChunkProducer;
   registry: UploadLedger;
   logger: Logger;
-  chunkSize: number;
+  /** uploadFile's option (upload-file-options.ts), checked here once rather than per file. */
+  chunkSize?: number;
   uploadRegex?: RegExp;
   uploadExisting?: boolean;
-  nThreads?: number;
-  /** Seconds a file must stay unchanged before it is sent. */
-  watchdogLagTime?: number;
-  /** Milliseconds between scans of the tree. */
-  pollInterval?: number;
   legacy?: boolean;
   /** Directory names at the top level that are never uploaded. */
   excludeTopLevel?: string[];
@@ -99,12 +98,11 @@ export class DirectoryUploader {
     this.#o = {
       uploadRegex: /^.*$/,
       uploadExisting: false,
-      nThreads: 2,
-      watchdogLagTime: 3,
-      pollInterval: 500,
       legacy: false,
       excludeTopLevel: ['LOGS'],
       ...options,
+      ...validateDirectoryUploaderLimits(options),
+      chunkSize: checkChunkSize(options.chunkSize ?? UPLOAD_FILE_DEFAULTS.chunkSize, 'chunkSize'),
     };
   }
 

@@ -16,9 +16,10 @@ import { UploadError } from '../errors.js';
 import { chunkKey, encodeChunk } from '../codec/chunk-codec.js';
 import { digestFile, readChunks, sameSnapshot, snapshotFile, type FileDigest } from './file-chunker.js';
 import type { ChunkProducer } from './chunk-producer.js';
+import { validateUploadFileLimits, type UploadFileLimits } from './upload-file-options.js';
 
-export interface UploadFileOptions {
-  chunkSize: number;
+/** `chunkSize` (default 512 KiB, a power of two) and `maxGenerations`: upload-file-options.ts. */
+export interface UploadFileOptions extends Partial<UploadFileLimits> {
   /** Directory relative to the upload root, `/` separators, `""` at the top level. */
   subdirStr?: string;
   /** Name on the wire; defaults to the base name of the path. */
@@ -26,7 +27,6 @@ export interface UploadFileOptions {
   filenameAppend?: string;
   /** Write 9-field values for OpenMSIStream <= 1.8.6. */
   legacy?: boolean;
-  maxGenerations?: number;
   /** Called after each chunk is queued, with the bytes of that chunk. */
   onChunk?: (bytes: number) => void;
   /**
@@ -54,18 +54,18 @@ export interface UploadFileResult {
   generations: number;
 }
 
-export async function uploadFile(producer: ChunkProducer, path: string, options: UploadFileOptions): Promise<UploadFileResult> {
+export async function uploadFile(producer: ChunkProducer, path: string, options: UploadFileOptions = {}): Promise<UploadFileResult> {
+  const { chunkSize, maxGenerations } = validateUploadFileLimits(options);
   const identity = {
     filename: options.filename ?? basename(path),
     subdirStr: options.subdirStr ?? '',
     filenameAppend: options.filenameAppend ?? '',
   };
-  const maxGenerations = options.maxGenerations ?? 5;
   let lastError: unknown;
   for (let generation = 1; generation <= maxGenerations; generation++) {
     try {
       throwIfStopped(options.signal, path);
-      const digest = await digestFile(path, options.chunkSize);
+      const digest = await digestFile(path, chunkSize);
       throwIfStopped(options.signal, path);
       const skip = options.alreadySent?.(digest);
       const acks: Promise<void>[] = [];

@@ -25,11 +25,11 @@ import { fileId } from './disk-sink.js';
 import { hashMismatch, StagingArea } from './staging-area.js';
 import type { StagingJournal } from './staging-journal.js';
 import { StagingSink } from './staging-sink.js';
+import { validateMemoryBufferLimits, type MemoryBufferLimits } from './memory-buffer-options.js';
 
-export interface MemoryBufferOptions {
+/** `maxBytes` and its default (256 MiB): memory-buffer-options.ts. */
+export interface MemoryBufferOptions extends Partial<MemoryBufferLimits> {
   logger: Logger;
-  /** Bytes of file data held in memory at most (default 256 MiB). */
-  maxBytes?: number;
   /** Where spilled files go (the output directory's staging directory). */
   stagingDir: string;
   journal?: StagingJournal;
@@ -66,6 +66,7 @@ export class MemoryBuffer extends StagingSink {
   #spills = 0;
 
   constructor(options: MemoryBufferOptions) {
+    const { maxBytes } = validateMemoryBufferLimits(options);
     const area = new StagingArea({
       dir: options.stagingDir,
       logger: options.logger,
@@ -74,7 +75,7 @@ export class MemoryBuffer extends StagingSink {
     });
     super(4, area, options.stageAfterMs);
     this.#o = options;
-    this.#budget = new ByteBudget(options.maxBytes ?? 256 * 1024 * 1024, 'maxBytes');
+    this.#budget = new ByteBudget(maxBytes, 'maxBytes');
   }
 
   /** Bytes currently counted against the budget. */

@@ -27,7 +27,7 @@ function assertUsageError(result: CliResult, pattern: RegExp): void {
   assert.equal(result.code, 2, `exit ${result.code}\nstderr:\n${result.stderr}`);
   assert.equal(result.stdout, '');
   const last = result.stderr.trim().split('\n').at(-1)!;
-  assert.match(last, /^datafile-stream upload-(file|directory): ERR_INVALID_ARGUMENT: /);
+  assert.match(last, /^datafile-stream upload-(file|directory): ERR_INVALID_(ARGUMENT|OPTION): /);
   assert.match(last, pattern);
 }
 
@@ -67,9 +67,9 @@ test('a chunk size that is not a power of two exits 2 (usage) with a coded error
     runCli(['upload-directory', dir, '--config', dead, '--chunk-size', '3000'], CLI_TIMEOUT),
     runCli(['upload-file', file, '--config', dead, '--chunk_size', 'lots'], CLI_TIMEOUT),
   ]);
-  assertUsageError(results[0]!, /--chunk_size must be a power of two.*got 1000/);
-  assertUsageError(results[1]!, /--chunk_size must be a power of two.*got 0/);
-  assertUsageError(results[2]!, /--chunk_size must be a power of two.*got 3000/);
+  assertUsageError(results[0]!, /ERR_INVALID_OPTION: chunk_size must be a power of two.*got 1000/);
+  assertUsageError(results[1]!, /ERR_INVALID_OPTION: chunk_size must be a power of two.*got 0/);
+  assertUsageError(results[2]!, /ERR_INVALID_OPTION: chunk_size must be a power of two.*got 3000/);
   assertUsageError(results[3]!, /--chunk_size must be a number, got "lots"/);
   assert.equal(existsSync(join(dir, 'LOGS')), false, 'nothing was written into the upload directory');
 });
@@ -85,7 +85,7 @@ test('other bad arguments fail before connecting, without leaving the process ha
     runCli(['upload-directory', dir, '--config', dead, '--topic-name', 'no spaces allowed'], CLI_TIMEOUT),
     runCli(['upload-directory', dir, '--config', dead, '--upload_regex', '(unclosed'], CLI_TIMEOUT),
   ]);
-  assertUsageError(results[0]!, /--n_threads must be a whole number >= 1, got 0/);
+  assertUsageError(results[0]!, /ERR_INVALID_OPTION: n_threads must be a whole number >= 1, got 0/);
   assertUsageError(results[1]!, /--queue_max_size must be a whole number >= 1, got 0/);
   assertUsageError(results[2]!, /--watchdog_lag_time .*got -1/);
   assertUsageError(results[3]!, /--until_idle .*got -5/);
@@ -104,9 +104,9 @@ test('numbers as users type them: a negative value after a space, a fraction, a 
     runCli(['upload-file', file, '--config', dead, '--logger_stream_level', 'verbose'], CLI_TIMEOUT),
     runCli(['upload-file', file, '--config', dead, '--topic', 'x'], CLI_TIMEOUT),
   ]);
-  assertUsageError(results[0]!, /--n_threads must be a whole number >= 1, got -3/);
-  assertUsageError(results[1]!, /--n_threads must be a whole number >= 1, got 2.5/);
-  assertUsageError(results[2]!, /--n_threads must be a whole number >= 1, got 0/);
+  assertUsageError(results[0]!, /ERR_INVALID_OPTION: n_threads must be a whole number >= 1, got -3/);
+  assertUsageError(results[1]!, /ERR_INVALID_OPTION: n_threads must be a whole number >= 1, got 2.5/);
+  assertUsageError(results[2]!, /ERR_INVALID_OPTION: n_threads must be a whole number >= 1, got 0/);
   assertUsageError(results[3]!, /--logger_stream_level must be one of .*"verbose"/);
   assertUsageError(results[4]!, /unknown option --topic; did you mean --topic_name\?/);
 });

@@ -1,7 +1,7 @@
 /** The shared option validators: what each accepts and the message of what it refuses. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chunkSizeBytes, logLevel, nonNegativeSeconds, oneOf, positiveInteger, positiveNumber, positiveSeconds, regularExpression, topicName } from '../../lib/config/option-values.js';
+import { logLevel, numberRule, nonNegativeSeconds, oneOf, positiveInteger, positiveNumber, positiveSeconds, regularExpression, topicName } from '../../lib/config/option-values.js';
 
 function refuses(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: Error & { code?: string; option?: string }) => err.code === 'ERR_INVALID_ARGUMENT' && pattern.test(err.message));
@@ -22,10 +22,13 @@ test('positiveNumber, positiveSeconds, nonNegativeSeconds', () => {
   refuses(() => positiveSeconds(0, 'process_timeout'), /--process_timeout must be a number of seconds > 0/);
 });
 
-test('chunkSizeBytes: powers of two up to 64 MiB', () => {
-  assert.equal(chunkSizeBytes('16384', 'chunk_size'), 16384);
-  assert.equal(chunkSizeBytes(64 * 1024 * 1024, 'chunk_size'), 67108864);
-  for (const bad of ['1000', '0', '-16', String(128 * 1024 * 1024)]) refuses(() => chunkSizeBytes(bad, 'chunk_size'), /--chunk_size must be a power of two/);
+test("numberRule: a stage's rule takes numbers only and throws the stage's error naming the option as spelt", () => {
+  const even = numberRule('an even number', (n) => n % 2 === 0, (message, context) => Object.assign(new Error(message), { code: 'ERR_INVALID_OPTION' }, context));
+  assert.equal(even(4, 'n'), 4);
+  for (const [bad, shown] of [[3, '3'], ['4', '"4"'], [Number.NaN, 'NaN'], [undefined, 'undefined']] as const) {
+    assert.throws(() => even(bad, 'nThreads'), (err: Error & { code?: string; option?: string; value?: unknown }) =>
+      err.code === 'ERR_INVALID_OPTION' && err.option === 'nThreads' && Object.is(err.value, bad) && err.message === `nThreads must be an even number, got ${shown}`);
+  }
 });
 
 test('topicName: Kafka\'s rule', () => {

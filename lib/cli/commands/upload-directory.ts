@@ -20,8 +20,11 @@ import { UploadRegistry } from '../../registry/upload-registry.js';
 import { listenForControl } from '../../programs/control-input.js';
 import { EXIT_STATUS_HELP, exitCodeOfRun } from '../../exit-codes.js';
 import { ArgumentParser, LOGGER_ARGUMENTS, UPDATE_SECONDS_ARGUMENT } from '../../programs/runnable.js';
+import type { Logger } from 'pino';
 import { nonNegativeSeconds, regularExpressionText } from '../../config/option-values.js';
-import { connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
+import { checkWatchdogLagTime, DIRECTORY_UPLOADER_DEFAULTS } from '../../producer/upload-directory-options.js';
+import type { ParsedArguments } from '../../programs/runnable.js';
+import { connectProducer, UPLOAD_ARGUMENTS, type ConnectedProducer } from './upload-options.js';
 
 /**
  * Skip hidden files and `.log` files. (OpenMSIStream's default, `^((?!(\.|.*.log))).*$`, also
@@ -36,7 +39,7 @@ export const uploadDirectoryParser = new ArgumentParser(
     ...UPLOAD_ARGUMENTS,
     { name: 'upload_regex', type: 'string', default: DEFAULT_UPLOAD_REGEX, check: regularExpressionText, help: 'only file names matching this regex are uploaded' },
     { name: 'upload_existing', type: 'boolean', default: false, help: 'also upload the files already there at start' },
-    { name: 'watchdog_lag_time', type: 'number', default: 3, check: nonNegativeSeconds, help: 'seconds a file must stay unchanged before it is sent' },
+    { name: 'watchdog_lag_time', type: 'number', default: DIRECTORY_UPLOADER_DEFAULTS.watchdogLagTime, check: checkWatchdogLagTime, help: 'seconds a file must stay unchanged before it is sent' },
     { name: 'use_polling_observer', type: 'boolean', default: false, help: 'accepted for OpenMSIStream compatibility (the tree is always polled)' },
     { name: 'until_idle', type: 'number', check: nonNegativeSeconds, help: 'stop once everything is acknowledged and nothing changed for this many seconds' },
     UPDATE_SECONDS_ARGUMENT,
@@ -56,10 +59,6 @@ export async function run(argv: string[]): Promise<number> {
   if (!info?.isDirectory()) throw new ConfigError('ERR_INVALID_ARGUMENT', `${root} is not a directory`, { path: root });
   // The parser checked every argument, before the log file is created or anything connects: a
   // usage error must neither leave LOGS/ behind nor a connected producer that keeps the process alive.
-  const chunkSize = Number(args.chunk_size);
-  const uploadRegex = new RegExp(String(args.upload_regex));
-  const nThreads = Number(args.n_threads);
-  const watchdogLagTime = Number(args.watchdog_lag_time);
   const untilIdle = args.until_idle === undefined ? undefined : Number(args.until_idle);
   const logger = createLogger({
     name: 'DataFileUploadDirectory',
@@ -68,6 +67,30 @@ export async function run(argv: string[]): Promise<number> {
     filePath: join(root, 'LOGS', 'DataFileUploadDirectory.log'),
     fileFormat: args.logger_file_format === 'json' ? 'json' : 'text',
   });
+  const { connected, registry, uploader } = await openUploader(args, root, logger);
+  const control = listenForStop(uploader, logger, Number(args.update_seconds));
+  logger.info({ dir: root, topic: connected.topic, uploadExisting: args.upload_existing === true }, 'watching for files to upload');
+  const progress = new UploadProgress();
+  const endProgress = showProgress(stderrProgressLine(), () => {
+    const s = uploader.stats;
+    return progress.line({ filesDone: s.filesUploaded, inProgress: s.inProgress, queued: s.queued, failed: s.filesFailed, bytesSent: s.bytesSent });
+  });
+  try {
+    await uploader.run(control.signal, () => untilIdle !== undefined && uploader.idle(untilIdle));
+  } finally {
+    endProgress();
+    await connected.close();
+    await registry.close();
+    control.dispose();
+  }
+  const s = uploader.stats;
+  const left = s.queued + s.filesStopped;
+  logger.info({ filesUploaded: s.filesUploaded, bytes: s.bytesUploaded, filesFailed: s.filesFailed, ...(left > 0 && { filesLeftForNextRun: left }) }, 'upload-directory finished');
+  return exitCodeOfRun({ stoppedBy: control.stoppedBy(), failures: s.filesFailed });
+}
+
+/** The connected producer, the upload registry and the uploader over them; the producer is closed again if the registry cannot be opened. */
+async function openUploader(args: ParsedArguments, root: string, logger: Logger): Promise<{ connected: ConnectedProducer; registry: UploadRegistry; uploader: DirectoryUploader }> {
   const connected = await connectProducer(args, logger);
   let registry: UploadRegistry;
   try {
@@ -81,13 +104,18 @@ export async function run(argv: string[]): Promise<number> {
     producer: connected.chunks,
     registry,
     logger,
-    chunkSize,
-    uploadRegex,
+    chunkSize: Number(args.chunk_size),
+    uploadRegex: new RegExp(String(args.upload_regex)),
     uploadExisting: args.upload_existing === true,
-    nThreads,
-    watchdogLagTime,
+    nThreads: Number(args.n_threads),
+    watchdogLagTime: Number(args.watchdog_lag_time),
     legacy: args.legacy === true,
   });
+  return { connected, registry, uploader };
+}
+
+/** `q`, SIGINT/SIGTERM stop the uploader (see the header); `c` and --update_seconds print its counts. */
+function listenForStop(uploader: DirectoryUploader, logger: Logger, updateSeconds: number): { signal: AbortSignal; dispose: () => void; stoppedBy: () => string | undefined } {
   const stop = new AbortController();
   let stoppedBy: string | undefined;
   const dispose = listenForControl({
@@ -100,25 +128,8 @@ export async function run(argv: string[]): Promise<number> {
       const s = uploader.stats;
       return `files uploaded: ${s.filesUploaded} (${(s.bytesUploaded / 1048576).toFixed(1)} MiB), failed: ${s.filesFailed}, in progress: ${s.inProgress}, queued: ${s.queued}\nrecent: ${s.recent.join(', ') || '(none)'}`;
     },
-    updateSeconds: Number(args.update_seconds),
+    updateSeconds,
     update: (counts) => logger.info(counts),
   });
-  logger.info({ dir: root, topic: connected.topic, uploadExisting: args.upload_existing === true }, 'watching for files to upload');
-  const progress = new UploadProgress();
-  const endProgress = showProgress(stderrProgressLine(), () => {
-    const s = uploader.stats;
-    return progress.line({ filesDone: s.filesUploaded, inProgress: s.inProgress, queued: s.queued, failed: s.filesFailed, bytesSent: s.bytesSent });
-  });
-  try {
-    await uploader.run(stop.signal, () => untilIdle !== undefined && uploader.idle(untilIdle));
-  } finally {
-    endProgress();
-    await connected.close();
-    await registry.close();
-    dispose();
-  }
-  const s = uploader.stats;
-  const left = s.queued + s.filesStopped;
-  logger.info({ filesUploaded: s.filesUploaded, bytes: s.bytesUploaded, filesFailed: s.filesFailed, ...(left > 0 && { filesLeftForNextRun: left }) }, 'upload-directory finished');
-  return exitCodeOfRun({ stoppedBy, failures: s.filesFailed });
+  return { signal: stop.signal, dispose, stoppedBy: () => stoppedBy };
 }

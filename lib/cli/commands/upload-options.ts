@@ -13,15 +13,17 @@ import { ensureTopic } from '../../kafka/ensure-topic.js';
 import { kafkaFromConfig } from '../../kafka/kafka-from-config.js';
 import { ChunkProducer } from '../../producer/chunk-producer.js';
 import { FilePartitioner } from '../../producer/file-partitioner.js';
-import { chunkSizeBytes, positiveInteger, topicName } from '../../config/option-values.js';
+import { positiveInteger } from '../../config/option-values.js';
+import { checkChunkSize, UPLOAD_FILE_DEFAULTS } from '../../producer/upload-file-options.js';
+import { checkUploadThreads, DIRECTORY_UPLOADER_DEFAULTS } from '../../producer/upload-directory-options.js';
 import type { ArgumentDef, ParsedArguments } from '../../programs/runnable.js';
 import { KAFKA_ARGUMENTS, topicOf } from '../../programs/kafka-arguments.js';
 
-export const DEFAULT_CHUNK_SIZE = 524288;
+/** Defaults and checks are the producer stages' own (lib/producer/*-options.ts), so a flag and the library refuse the same values. */
 export const UPLOAD_ARGUMENTS: ArgumentDef[] = [
   ...KAFKA_ARGUMENTS,
-  { name: 'chunk_size', type: 'number', default: DEFAULT_CHUNK_SIZE, check: chunkSizeBytes, help: 'bytes per chunk, a power of two' },
-  { name: 'n_threads', type: 'number', default: 2, check: positiveInteger, alias: ['n_producer_threads'], help: 'files read and sent at once (a sent file waits for its acknowledgements without holding one)' },
+  { name: 'chunk_size', type: 'number', default: UPLOAD_FILE_DEFAULTS.chunkSize, check: checkChunkSize, help: 'bytes per chunk, a power of two' },
+  { name: 'n_threads', type: 'number', default: DIRECTORY_UPLOADER_DEFAULTS.nThreads, check: checkUploadThreads, alias: ['n_producer_threads'], help: 'files read and sent at once (a sent file waits for its acknowledgements without holding one)' },
   { name: 'queue_max_size', type: 'number', default: 64, check: positiveInteger, help: 'MB of chunks queued or unacknowledged at most (memory bound)' },
   { name: 'legacy', type: 'boolean', default: false, help: 'write 9-field chunks for OpenMSIStream <= 1.8.6' },
 ];
