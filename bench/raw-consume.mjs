@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { kafkaFromConfig } from '../dist/lib/kafka/kafka-from-config.js';
-import { consumerFetchOptions } from '../dist/lib/pipeline/run-consumer.js';
+import { consumerFetchOptions } from '../dist/lib/pipeline/consumer-fetch-options.js';
 import { silentLogger } from '../dist/lib/log/create-logger.js';
 
 const [config, topic, expectedText] = process.argv.slice(2);

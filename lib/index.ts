@@ -31,7 +31,11 @@ export { ProcessTransform, type ProcessTransformOptions, type ProcessFn } from '
 export { OffsetCommitter, type OffsetCommitterOptions } from './offsets/offset-committer.js';
 export { OffsetTracker } from './offsets/offset-tracker.js';
 export type { SourceItem, AssemblyEvent, SinkEvent, Settlement, FileRef } from './pipeline-events.js';
-export { runConsumer, type ConsumerRunOptions, type ConsumerSummary } from './pipeline/run-consumer.js';
+export { runConsumer, type ConsumerRunOptions, type ConsumerSummary } from './programs/run-consumer.js';
+export { createConsumerPipeline, type ConsumerPipeline } from './pipeline/create-consumer-pipeline.js';
+export { CREATE_NEW, type ConsumerPipelineOptions } from './pipeline/consumer-pipeline-options.js';
+export { fileStage, FileStageGate, type UserStage, type FileStageFn, type FileStageGenerator } from './pipeline/user-stages.js';
+export type { ReadyFile } from './pipeline-events.js';
 
 // Processing
 export { DataFileStreamProcessor, type ProcessorOptions } from './programs/data-file-stream-processor.js';

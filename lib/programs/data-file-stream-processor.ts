@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { logLevel, nonNegativeSeconds, oneOf, positiveInteger, positiveNumber, positiveSeconds, regularExpression, topicName } from '../config/option-values.js';
 import { createLogger } from '../log/create-logger.js';
-import { CREATE_NEW, runConsumer, type ConsumerSummary } from '../pipeline/run-consumer.js';
+import { CREATE_NEW, runConsumer, type ConsumerSummary } from './run-consumer.js';
 import { prepareOutputDir } from '../pipeline/output-dir.js';
 import type { FileRef } from '../pipeline-events.js';
 import { Runnable, UPDATE_SECONDS_ARGUMENT, type ArgumentDef, type ParsedArguments } from './runnable.js';

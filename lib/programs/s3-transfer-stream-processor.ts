@@ -31,7 +31,7 @@ import { ConfigError, S3Error } from '../errors.js';
 import { DataFileStreamProcessor, type ProcessorOptions } from './data-file-stream-processor.js';
 import type { DownloadDataFile } from '../download-data-file.js';
 import type { Lock } from '../processing/lock.js';
-import type { ConsumerSummary } from '../pipeline/run-consumer.js';
+import type { ConsumerSummary } from './run-consumer.js';
 import type { ArgumentDef, ParsedArguments } from './runnable.js';
 import { validateBucketName } from '../s3/s3-bucket-name.js';
 import { s3ClientOptions, type S3ClientSetup } from '../s3/s3-client-options.js';

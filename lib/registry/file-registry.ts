@@ -37,7 +37,7 @@ export const PROCESSED_COLUMNS = ['filename', 'rel_filepath', 'n_chunks', 'first
 type InProgressColumn = (typeof IN_PROGRESS_COLUMNS)[number];
 type ProcessedColumn = (typeof PROCESSED_COLUMNS)[number];
 
-export const FILE_STATUS = { inProgress: 'in_progress', failed: 'failed', mismatchedHash: 'mismatched_hash' } as const;
+export const FILE_STATUS = { inProgress: 'in_progress', failed: 'failed', mismatchedHash: 'mismatched_hash', skipped: 'skipped' } as const;
 export type FileStatus = (typeof FILE_STATUS)[keyof typeof FILE_STATUS];
 
 /** What the registry needs to know about a file (a DownloadDataFile fits). */
@@ -150,6 +150,12 @@ export class FileRegistry {
   markFailed(file: RegistryFile, reason?: string | Error): void {
     const entry = this.#setStatus(file, FILE_STATUS.failed);
     if (reason !== undefined) entry.reason = reason instanceof Error ? reason.message : reason;
+  }
+
+  /** An app's stage chose not to process the file (its records are committed). */
+  markSkipped(file: RegistryFile, reason?: string): void {
+    const entry = this.#setStatus(file, FILE_STATUS.skipped);
+    if (reason !== undefined) entry.reason = reason;
   }
 
   /** The reconstructed file did not match its file hash. */

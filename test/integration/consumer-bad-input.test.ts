@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from '@msgpack/msgpack';
-import { runConsumer } from '../../lib/pipeline/run-consumer.js';
+import { runConsumer } from '../../lib/programs/run-consumer.js';
 import { chunkKey, encodeChunk } from '../../lib/codec/chunk-codec.js';
 import { sha512 } from '../../lib/codec/chunk-hash.js';
 import type { DataFileChunk } from '../../lib/types.js';

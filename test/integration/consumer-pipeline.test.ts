@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runConsumer, type ConsumerRunOptions } from '../../lib/pipeline/run-consumer.js';
+import { runConsumer, type ConsumerRunOptions } from '../../lib/programs/run-consumer.js';
 import type { DownloadDataFile } from '../../lib/download-data-file.js';
 import { sha512 } from '../../lib/codec/chunk-hash.js';
 import {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConsumer, type ConsumerRunOptions } from '../../lib/pipeline/run-consumer.js';
+import { runConsumer, type ConsumerRunOptions } from '../../lib/programs/run-consumer.js';
 import { STAGING_DIR_NAME } from '../../lib/sinks/disk-sink.js';
 import { assertCommittedToEnd, bytes, chunksOf, createTopic, produce, recordOf, silent, uniqueName } from './consumer-support.js';
 

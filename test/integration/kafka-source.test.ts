@@ -76,7 +76,7 @@ test('a slow reader gets every record in order while the source holds at most it
 });
 
 test('one-chunk files of 256 KiB, 200 of them, all reach the disk (the source once stalled on records this size)', { timeout: 120_000 }, async () => {
-  const { runConsumer } = await import('../../lib/pipeline/run-consumer.js');
+  const { runConsumer } = await import('../../lib/programs/run-consumer.js');
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

@@ -1,0 +1,60 @@
+/**
+ * What `createConsumerPipeline` takes. Defaults that belong to a stage (threads, attempts, memory
+ * budget, staging delay) are not written here: an option left undefined is passed through, and
+ * the stage applies its own default and check.
+ */
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ConsumerOptions } from '../config/kafka-options.js';
+import type { ConsumerMode, DownloadDataFile } from '../download-data-file.js';
+import type { FileRef } from '../pipeline-events.js';
+import type { ProcessFn } from '../processing/process-transform.js';
+import type { UserStage } from './user-stages.js';
+
+/** A group id that makes a fresh group each run (restart recovery off), as in OpenMSIStream. */
+export const CREATE_NEW = 'create_new';
+
+/** Where the consumer comes from: an OpenMSIStream config file, or a kafkajs client the app has. */
+export type ConsumerConnection =
+  | { config: string; kafka?: undefined; allowPlaintext?: boolean }
+  | {
+      kafka: Kafka;
+      config?: undefined;
+      /** For error messages only (the client does not say where it connects). */
+      brokers?: string[];
+      /** The [consumer] section's settings, as `consumerOptions()` reads them from a config. */
+      consumerOptions?: Partial<ConsumerOptions>;
+    };
+
+export type ConsumerPipelineOptions = ConsumerConnection & {
+  topic: string;
+  /** `create_new` (or '') makes a fresh group: no staging journal, no retention watch. */
+  groupId: string;
+  outputDir: string;
+  mode: ConsumerMode;
+  logger: Logger;
+  nThreads?: number;
+  downloadRegex?: RegExp;
+  /** End the pipeline (draining what was read) once caught up and quiet this many seconds. */
+  untilIdle?: number;
+  /** Bytes of file data memory mode may hold (the MemoryBuffer's default otherwise). */
+  memoryBudget?: number;
+  maxAttempts?: number;
+  processTimeoutMs?: number;
+  process?: ProcessFn;
+  onFailed?: (file: DownloadDataFile, error: Error) => Promise<void> | void;
+  /** Process again, before consuming, the files earlier runs recorded as failed. */
+  retryFailed?: boolean;
+  onMismatchedHash?: (ref: FileRef) => Promise<void> | void;
+  /** Aborting it stops the pipeline gracefully: the files in processing finish, the last commit is made. */
+  signal?: AbortSignal;
+  commitIntervalMs?: number;
+  /** How long a partial file stays in staging before its records are released. */
+  stageAfterMs?: number;
+  /** After a stop, how long to wait for the files in processing before abandoning them (default 30 s). */
+  shutdownTimeoutMs?: number;
+  /** The app's own stages, between the sink and processing (see user-stages.ts). */
+  stages?: UserStage[];
+  /** A file that entered the app's stages and has not left them after this long is logged by name (default 60 s). */
+  unsettledAfterMs?: number;
+};
