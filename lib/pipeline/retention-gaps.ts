@@ -61,10 +61,17 @@ export function verdictDue(gaps: readonly RetentionGap[], nextOffset: (partition
   return gaps.every((g) => g.end <= g.logStart || (nextOffset(g.partition) ?? -1n) >= g.end);
 }
 
-/** Pure: candidates (in_progress rows at start) that are still unfinished now. */
+/**
+ * Pure: the rows now of candidates (in_progress rows at start) that are still unfinished. The
+ * current rows, not the snapshot: the verdict asks whether this run refreshed a row since it
+ * started, and the registry hands out copies, so a snapshot never shows that.
+ */
 export function unrecoverable(candidates: readonly InProgressEntry[], now: readonly InProgressEntry[]): InProgressEntry[] {
   const still = new Map(now.map((e) => [e.relativeFilepath, e]));
-  return candidates.filter((c) => still.get(c.relativeFilepath)?.status === 'in_progress');
+  return candidates.flatMap((c) => {
+    const row = still.get(c.relativeFilepath);
+    return row?.status === 'in_progress' ? [row] : [];
+  });
 }
 
 export interface GapWatchOptions {
