@@ -347,22 +347,7 @@ export function kafkaClientOptions(sections: ConfigSections, role?: KafkaRole): 
     throw new ConfigError('ERR_CONFIG_VALUE', 'broker: the config has no [broker] section', { option: 'broker', section: 'broker' });
   }
   const warnings = sectionWarnings(sections);
-  const settings = collect(sections, role ? ['broker', role] : ['broker']);
-  for (const [key, s] of settings) {
-    if (CLIENT_KEYS.has(key)) continue;
-    if (s.section === 'broker' && !lookup(PRODUCER_FIELDS, key) && !lookup(CONSUMER_FIELDS, key)) warnings.push(`${where(s)}: unknown key, ignored`);
-    settings.delete(key); // producer/consumer keys in [broker] are read by the role functions
-  }
-  if (!role) {
-    for (const other of ['producer', 'consumer'] as const) {
-      for (const written of Object.keys(sections[other] ?? {})) {
-        if (CLIENT_KEYS.has(lookup(ALIASES, written) ?? written)) {
-          warnings.push(`${other}.${written}: connection setting not applied; call kafkaClientOptions(sections, '${other}')`);
-        }
-      }
-    }
-  }
-
+  const settings = connectionSettings(sections, role, warnings);
   const servers = settings.get('bootstrap.servers');
   if (!servers) throw missing('bootstrap.servers', 'required');
   const entries = servers.value.split(',').map((e) => e.trim()).filter((e) => e !== '');
@@ -382,21 +367,8 @@ export function kafkaClientOptions(sections: ConfigSections, role?: KafkaRole): 
   const unused = (s: Setting): void => {
     warnings.push(`${where(s)}: ignored, security.protocol is ${securityProtocol}${protocolSetting ? '' : ' (the default)'}`);
   };
-  const [mechanism, username, password] = SASL_KEYS.map((key) => settings.get(key));
-  if (securityProtocol.startsWith('SASL_')) {
-    const needs = `required with security.protocol = ${securityProtocol}`;
-    if (!mechanism) throw missing('sasl.mechanism', `${needs} (librdkafka's default GSSAPI is not supported)`);
-    if (!username) throw missing('sasl.username', needs);
-    if (!password) throw missing('sasl.password', needs);
-    options.sasl = {
-      mechanism: oneOf(mechanism, ['plain', 'scram-sha-256', 'scram-sha-512'] as const),
-      username: nonEmpty(username),
-      password: password.value,
-    };
-  } else {
-    for (const s of [mechanism, username, password]) if (s) unused(s);
-  }
-
+  const sasl = saslOptions(settings, securityProtocol, unused);
+  if (sasl) options.sasl = sasl;
   const tls: SslOptions = {};
   for (const [key, s] of settings) {
     const apply = lookup(TLS_FIELDS, key);
@@ -406,6 +378,48 @@ export function kafkaClientOptions(sections: ConfigSections, role?: KafkaRole): 
   }
   if (securityProtocol.endsWith('SSL')) options.ssl = Object.keys(tls).length > 0 ? tls : true;
   return options;
+}
+
+/**
+ * The connection keys of [broker] (and the role's section), canonical names. Producer and
+ * consumer keys are left to the role functions; a key nobody owns, and (without a role) a
+ * connection key written in a role's section, is a warning.
+ */
+function connectionSettings(sections: ConfigSections, role: KafkaRole | undefined, warnings: string[]): Map<string, Setting> {
+  const settings = collect(sections, role ? ['broker', role] : ['broker']);
+  for (const [key, s] of settings) {
+    if (CLIENT_KEYS.has(key)) continue;
+    if (s.section === 'broker' && !lookup(PRODUCER_FIELDS, key) && !lookup(CONSUMER_FIELDS, key)) warnings.push(`${where(s)}: unknown key, ignored`);
+    settings.delete(key); // producer/consumer keys in [broker] are read by the role functions
+  }
+  if (!role) {
+    for (const other of ['producer', 'consumer'] as const) {
+      for (const written of Object.keys(sections[other] ?? {})) {
+        if (CLIENT_KEYS.has(lookup(ALIASES, written) ?? written)) {
+          warnings.push(`${other}.${written}: connection setting not applied; call kafkaClientOptions(sections, '${other}')`);
+        }
+      }
+    }
+  }
+  return settings;
+}
+
+/** SASL credentials, required with a SASL_ protocol; with any other protocol they are reported `unused`. */
+function saslOptions(settings: Map<string, Setting>, securityProtocol: SecurityProtocol, unused: (s: Setting) => void): SaslOptions | undefined {
+  const [mechanism, username, password] = SASL_KEYS.map((key) => settings.get(key));
+  if (!securityProtocol.startsWith('SASL_')) {
+    for (const s of [mechanism, username, password]) if (s) unused(s);
+    return undefined;
+  }
+  const needs = `required with security.protocol = ${securityProtocol}`;
+  if (!mechanism) throw missing('sasl.mechanism', `${needs} (librdkafka's default GSSAPI is not supported)`);
+  if (!username) throw missing('sasl.username', needs);
+  if (!password) throw missing('sasl.password', needs);
+  return {
+    mechanism: oneOf(mechanism, ['plain', 'scram-sha-256', 'scram-sha-512'] as const),
+    username: nonEmpty(username),
+    password: password.value,
+  };
 }
 
 /** Apply a role's table to its section over [broker]; warn about keys it does not own. */
@@ -430,6 +444,16 @@ export function producerOptions(sections: ConfigSections): ProducerOptions {
 /** Consumer settings from [consumer] (and consumer keys in [broker]). */
 export function consumerOptions(sections: ConfigSections): ConsumerOptions {
   return roleOptions(sections, 'consumer', CONSUMER_FIELDS, { createNewGroupId: false, warnings: [] });
+}
+
+/**
+ * The consumer group, chosen as OpenMSIStream chooses it: the one given (`--consumer_group_id`)
+ * wins; else the config's `group.id` ([consumer], or [broker]); else `create_new`, a fresh group
+ * each run. A config's `group.id = create_new` says the same as leaving it out.
+ */
+export function consumerGroupId(sections: ConfigSections, given?: string): string {
+  if (given !== undefined && given !== '') return given;
+  return consumerOptions(sections).groupId ?? CREATE_NEW_GROUP_ID;
 }
 
 /** S3 settings from [s3]: all four keys are required, as OpenMSIStream's S3Service needs them. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, parseConfigText, readConfigFile, type ConfigSections } from '../../lib/config/config-file.js';
-import { consumerOptions, kafkaClientOptions, producerOptions, s3Options } from '../../lib/config/kafka-options.js';
+import { consumerGroupId, consumerOptions, kafkaClientOptions, producerOptions, s3Options } from '../../lib/config/kafka-options.js';
 import { errorCodeOf } from '../../lib/errors.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -333,4 +333,13 @@ test('bad values are ERR_CONFIG_VALUE naming section.key', () => {
   throwsValue(() => consumerOptions(parse('[consumer]\nenable.auto.commit = maybe\n')), 'consumer.enable.auto.commit');
   throwsValue(() => consumerOptions(parse('[consumer]\ngroup.id =\n')), 'consumer.group.id');
   throwsValue(() => consumerOptions(parse('[consumer]\nvalue.deserializer = DataFileChunkSerializer\n')), 'consumer.value.deserializer');
+});
+
+test("consumerGroupId: the given name wins, else the config's group.id, else create_new (OpenMSIStream's rule)", () => {
+  const withGroup: ConfigSections = { broker: { 'bootstrap.servers': 'k:9092' }, consumer: { 'group.id': 'from-config' } };
+  assert.equal(consumerGroupId(withGroup), 'from-config');
+  assert.equal(consumerGroupId(withGroup, 'from-flag'), 'from-flag');
+  assert.equal(consumerGroupId({ broker: { 'bootstrap.servers': 'k:9092', 'group.id': 'in-broker' } }), 'in-broker');
+  assert.equal(consumerGroupId({ broker: { 'bootstrap.servers': 'k:9092' } }), 'create_new');
+  assert.equal(consumerGroupId({ broker: { 'bootstrap.servers': 'k:9092' }, consumer: { 'group.id': 'CREATE_NEW' } }), 'create_new');
 });
