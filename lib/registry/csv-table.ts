@@ -72,6 +72,24 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** Records with the header's field count as rows keyed by `columns` (missing trailing cells empty); the others counted. */
+function rowsOf<C extends string>(records: readonly string[][], fields: number, columns: readonly C[]): { rows: CsvRow<C>[]; skipped: number } {
+  const rows: CsvRow<C>[] = [];
+  let skipped = 0;
+  for (const record of records) {
+    if (record.length !== fields) {
+      skipped++;
+      continue;
+    }
+    const row = {} as CsvRow<C>;
+    columns.forEach((column, i) => {
+      row[column] = record[i] ?? '';
+    });
+    rows.push(row);
+  }
+  return { rows, skipped };
+}
+
 export class CsvTable<C extends string> {
   readonly path: string;
   readonly columns: readonly C[];
@@ -189,60 +207,18 @@ export class CsvTable<C extends string> {
   }
 
   async #load(): Promise<void> {
-    let buf: Buffer;
-    try {
-      buf = await readFile(this.path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      this.#recovery.created = true;
-      this.#existing = [];
-      await this.#replace(this.#headerLine());
-      return;
-    }
-
-    let parsed: CsvRecords;
-    try {
-      parsed = readCsvRecords(buf);
-    } catch (err) {
-      throw ioError(`registry table ${this.path} is not valid CSV: ${(err as Error).message}`, this.path, err);
-    }
-    const { end, header, records } = parsed;
+    const buf = await this.#readExisting();
+    if (buf === undefined) return this.#startEmpty();
+    const { end, header, records } = this.#parse(buf);
     this.#recovery.truncatedBytes = buf.length - end;
-
     if (header === undefined) {
-      // Empty, or only a torn header: nothing to keep. Anything else without a newline is not
-      // ours to overwrite.
-      const fragment = buf.toString('utf8').replace(/^\uFEFF/, '').replace(/^sep=;\r?\n/, '');
-      if (!this.#headerLine().startsWith(fragment)) {
-        throw ioError(`registry table ${this.path} holds no header line and is not a torn one`, this.path);
-      }
-      this.#existing = [];
-      this.#recovery.created = true;
-      await this.#replace(this.#headerLine());
-      return;
+      this.#assertTornHeader(buf);
+      return this.#startEmpty();
     }
-    const matches = header.length <= this.columns.length && header.every((name, i) => name === this.columns[i]);
-    if (!matches) {
-      throw ioError(
-        `registry table ${this.path} has header "${header.join(CSV_DELIMITER)}", expected "${this.columns.join(CSV_DELIMITER)}"`,
-        this.path,
-      );
-    }
-
-    const rows: CsvRow<C>[] = [];
-    for (const record of records) {
-      if (record.length !== header.length) {
-        this.#recovery.skippedRecords++;
-        continue;
-      }
-      const row = {} as CsvRow<C>;
-      this.columns.forEach((column, i) => {
-        row[column] = record[i] ?? '';
-      });
-      rows.push(row);
-    }
+    this.#assertHeader(header);
+    const { rows, skipped } = rowsOf(records, header.length, this.columns);
+    this.#recovery.skippedRecords += skipped;
     this.#existing = rows;
-
     if (header.length < this.columns.length) {
       // Rewrite so every line on disk has the current column count; skipped records stay
       // out (they are counted above), whole rows keep their cells and gain empty ones.
@@ -250,8 +226,57 @@ export class CsvTable<C extends string> {
       await this.#replace(this.#headerLine() + this.#format(rows));
       return;
     }
+    await this.#openForAppend(end, buf.length);
+  }
+
+  /** The file's bytes, or undefined when there is no file yet. */
+  async #readExisting(): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return undefined;
+    }
+  }
+
+  /** A new table: the header line only. */
+  async #startEmpty(): Promise<void> {
+    this.#recovery.created = true;
+    this.#existing = [];
+    await this.#replace(this.#headerLine());
+  }
+
+  #parse(buf: Buffer): CsvRecords {
+    try {
+      return readCsvRecords(buf);
+    } catch (err) {
+      throw ioError(`registry table ${this.path} is not valid CSV: ${(err as Error).message}`, this.path, err);
+    }
+  }
+
+  /** Empty, or only a torn header: nothing to keep. Anything else without a newline is not ours to overwrite. */
+  #assertTornHeader(buf: Buffer): void {
+    const fragment = buf.toString('utf8').replace(/^\uFEFF/, '').replace(/^sep=;\r?\n/, '');
+    if (!this.#headerLine().startsWith(fragment)) {
+      throw ioError(`registry table ${this.path} holds no header line and is not a torn one`, this.path);
+    }
+  }
+
+  /** Our columns, or a strict prefix of them (an older table, upgraded by the caller). */
+  #assertHeader(header: readonly string[]): void {
+    const matches = header.length <= this.columns.length && header.every((name, i) => name === this.columns[i]);
+    if (!matches) {
+      throw ioError(
+        `registry table ${this.path} has header "${header.join(CSV_DELIMITER)}", expected "${this.columns.join(CSV_DELIMITER)}"`,
+        this.path,
+      );
+    }
+  }
+
+  /** Keeps the file open for appends, cut back to its last whole record. */
+  async #openForAppend(end: number, length: number): Promise<void> {
     this.#handle = await openFile(this.path, 'r+');
-    if (end < buf.length) {
+    if (end < length) {
       await this.#handle.truncate(end);
       await this.#handle.sync();
     }
