@@ -11,9 +11,13 @@
  */
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { logLevel, nonNegativeSeconds, oneOf, positiveInteger, positiveNumber, positiveSeconds, regularExpression, topicName } from '../config/option-values.js';
+import { logLevel, nonNegativeSeconds, oneOf, positiveSeconds, regularExpression, topicName } from '../config/option-values.js';
+import { loadConfig } from '../config/config-file.js';
+import { consumerGroupId } from '../config/kafka-options.js';
+import { checkMaxAttempts, checkNThreads, PROCESS_TRANSFORM_DEFAULTS } from '../processing/process-transform-options.js';
+import { checkMaxMebibytes, MEBIBYTE, MEMORY_BUFFER_DEFAULTS } from '../sinks/memory-buffer-options.js';
 import { createLogger } from '../log/create-logger.js';
-import { CREATE_NEW, runConsumer, type ConsumerSummary } from './run-consumer.js';
+import { runConsumer, type ConsumerSummary } from './run-consumer.js';
 import { prepareOutputDir } from '../pipeline/output-dir.js';
 import type { FileRef } from '../pipeline-events.js';
 import { Runnable, UPDATE_SECONDS_ARGUMENT, type ArgumentDef, type ParsedArguments } from './runnable.js';
@@ -26,6 +30,7 @@ export interface ProcessorOptions {
   config: string;
   /** Default `test` (OpenMSIStream's), which is logged at start-up. */
   topicName: string;
+  /** The flag's, else the config's `group.id`, else `create_new` (consumerGroupId in lib/config/kafka-options.ts). */
   consumerGroupId: string;
   outputDir: string;
   mode: ConsumerMode;
@@ -79,15 +84,15 @@ export abstract class DataFileStreamProcessor extends Runnable {
   static override getCommandLineArguments(): ArgumentDef[] {
     return [
       ...KAFKA_ARGUMENTS,
-      { name: 'consumer_group_id', type: 'string', default: CREATE_NEW, help: 'consumer group; a fixed name is needed to resume after a restart' },
+      { name: 'consumer_group_id', type: 'string', help: "consumer group; a fixed name is needed to resume after a restart [default: the config's group.id, else create_new]" },
       { name: 'output_dir', type: 'string', help: 'where files, LOGS/ and the registry go [default: ./<ClassName>_output]' },
       { name: 'mode', type: 'string', default: 'memory', choices: MODES, help: 'hold files in memory, write them to output_dir, or both' },
-      { name: 'n_threads', type: 'number', default: 2, check: positiveInteger, alias: ['n_consumer_threads'], help: 'files processed at once' },
+      { name: 'n_threads', type: 'number', default: PROCESS_TRANSFORM_DEFAULTS.nThreads, check: checkNThreads, alias: ['n_consumer_threads'], help: 'files processed at once' },
       { name: 'download_regex', type: 'string', help: 'only files whose relative path matches are processed' },
       { name: 'until_idle', type: 'number', check: nonNegativeSeconds, help: 'stop once caught up and idle for this many seconds' },
-      { name: 'max_attempts', type: 'number', default: 3, check: positiveInteger, help: 'processing attempts per file before it is recorded as failed' },
+      { name: 'max_attempts', type: 'number', default: PROCESS_TRANSFORM_DEFAULTS.maxAttempts, check: checkMaxAttempts, help: 'processing attempts per file before it is recorded as failed' },
       { name: 'process_timeout', type: 'number', check: positiveSeconds, help: 'seconds one processing attempt may take' },
-      { name: 'memory_budget', type: 'number', default: 256, check: positiveNumber, help: 'MiB of file data memory mode holds; a file that does not fit is assembled in disk staging and handed over by path' },
+      { name: 'memory_budget', type: 'number', default: MEMORY_BUFFER_DEFAULTS.maxBytes / MEBIBYTE, check: checkMaxMebibytes, help: 'MiB of file data memory mode holds; a file that does not fit is assembled in disk staging and handed over by path' },
       { name: 'retry_failed', type: 'boolean', default: false, help: 'first process again the files earlier runs recorded as failed' },
       UPDATE_SECONDS_ARGUMENT,
       ...super.getCommandLineArguments(),
@@ -162,15 +167,15 @@ function optionsFromArguments(a: ParsedArguments, className: string): ProcessorO
     {
       config: String(a.config ?? 'local'),
       ...(a.topic_name !== undefined && { topicName: String(a.topic_name) }),
-      consumerGroupId: String(a.consumer_group_id ?? CREATE_NEW),
+      ...(a.consumer_group_id !== undefined && { consumerGroupId: String(a.consumer_group_id) }),
       ...(a.output_dir !== undefined && { outputDir: String(a.output_dir) }),
       mode: String(a.mode ?? 'memory') as ConsumerMode,
-      nThreads: Number(a.n_threads ?? 2),
+      ...(a.n_threads !== undefined && { nThreads: Number(a.n_threads) }),
       ...(downloadRegex && { downloadRegex }),
       ...(a.until_idle !== undefined && { untilIdle: Number(a.until_idle) }),
-      maxAttempts: Number(a.max_attempts ?? 3),
+      ...(a.max_attempts !== undefined && { maxAttempts: Number(a.max_attempts) }),
       ...(a.process_timeout !== undefined && { processTimeout: Number(a.process_timeout) }),
-      memoryBudgetMb: Number(a.memory_budget ?? 256),
+      ...(a.memory_budget !== undefined && { memoryBudgetMb: Number(a.memory_budget) }),
       retryFailed: a.retry_failed === true,
       loggerStreamLevel: String(a.logger_stream_level ?? 'info'),
       loggerFileLevel: String(a.logger_file_level ?? 'warning'),
@@ -188,11 +193,11 @@ function withDefaults(o: Partial<ProcessorOptions>, className: string): Processo
   const options: ProcessorOptions = {
     config: 'local',
     topicName: DEFAULT_TOPIC,
-    consumerGroupId: CREATE_NEW,
     mode: 'memory',
-    nThreads: 2,
-    maxAttempts: 3,
-    memoryBudgetMb: 256,
+    // The stages' own defaults (lib/processing, lib/sinks *-options.ts), written nowhere else.
+    nThreads: PROCESS_TRANSFORM_DEFAULTS.nThreads,
+    maxAttempts: PROCESS_TRANSFORM_DEFAULTS.maxAttempts,
+    memoryBudgetMb: MEMORY_BUFFER_DEFAULTS.maxBytes / MEBIBYTE,
     retryFailed: false,
     loggerStreamLevel: 'info',
     loggerFileLevel: 'warning',
@@ -200,13 +205,14 @@ function withDefaults(o: Partial<ProcessorOptions>, className: string): Processo
     allowPlaintext: false,
     interactive: false,
     ...o,
+    consumerGroupId: o.consumerGroupId ?? consumerGroupId(loadConfig(o.config ?? 'local').sections),
     outputDir: resolve(o.outputDir ?? `${className}_output`),
   };
-  // The same validators as the command line's, so the library entry refuses what the flags refuse.
+  // The same checks as the command line's (the stages' own), so the library entry refuses what the flags refuse.
   topicName(options.topicName, 'topic_name');
-  positiveInteger(options.nThreads, 'n_threads');
-  positiveInteger(options.maxAttempts, 'max_attempts');
-  positiveNumber(options.memoryBudgetMb, 'memory_budget');
+  checkNThreads(options.nThreads, 'n_threads');
+  checkMaxAttempts(options.maxAttempts, 'max_attempts');
+  checkMaxMebibytes(options.memoryBudgetMb, 'memory_budget');
   oneOf(MODES)(options.mode, 'mode');
   logLevel(options.loggerStreamLevel, 'logger_stream_level');
   logLevel(options.loggerFileLevel, 'logger_file_level');

@@ -68,7 +68,7 @@ test('process stopped by SIGINT exits 130 after its graceful stop; --update_seco
 test('a usage error exits 2, and an OpenMSIStream program name runs its command', async () => {
   const usage = await runCli(['download-directory', '/tmp/x', '--n_threads', '0'], { timeoutMs: 30_000 });
   assert.equal(usage.code, 2, usage.stderr);
-  assert.match(usage.stderr, /ERR_INVALID_ARGUMENT: --n_threads must be a whole number >= 1, got 0/);
+  assert.match(usage.stderr, /ERR_INVALID_OPTION: n_threads must be a whole number >= 1, got 0/);
   const alias = await runCli(['DataFileDownloadDirectory', '--help'], { timeoutMs: 30_000 });
   assert.equal(alias.code, 0, alias.stderr);
   assert.match(alias.stdout, /^Usage: datafile-stream download-directory <output_dir>/);
