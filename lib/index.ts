@@ -49,6 +49,7 @@ export { FileRegistry } from './registry/file-registry.js';
 export { UploadRegistry } from './registry/upload-registry.js';
 export { loadConfig, resolveConfigPath } from './config/config-file.js';
 export { kafkaClientOptions, producerOptions, consumerOptions, s3Options } from './config/kafka-options.js';
-export { createKafka } from './kafka/kafka-client.js';
+export { createKafka, type CreateKafkaOptions } from './kafka/kafka-client.js';
+export { applyKafkajsSpeedPatches, PATCHED_KAFKAJS_VERSION, type SpeedPatchResult } from './kafka/kafkajs-speed-patches.js';
 export { registerCodecs } from './kafka/compression.js';
 export { createLogger } from './log/create-logger.js';

@@ -4,7 +4,8 @@
  *
  * In: connection options (the shape `kafkaClientOptions()` in lib/config/kafka-options.ts
  * returns; extra fields are ignored) and an optional pino logger. Out: a kafkajs `Kafka`; nothing
- * connects until the caller connects a producer, consumer or admin.
+ * connects until the caller connects a producer, consumer or admin. The kafkajs speed patches are
+ * applied here, where the toolkit builds a client, never on import (kafkajs-speed-patches.ts).
  *
  * Logging: kafkajs entries go to a `{ component: 'kafkajs' }` child logger. ERROR -> error,
  * WARN -> warn, INFO -> debug (kafkajs says "consumer has joined the group" at INFO, which is
@@ -23,8 +24,7 @@ import type { ConnectionOptions } from 'node:tls';
 import kafkajs, { type Kafka, type LogEntry, type RetryOptions, type SASLOptions, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
 import { registerCodecs } from './compression.js';
-import { useFastCrc32cInKafkajs } from './crc32c.js';
-import { useLeanEncoderInKafkajs } from './lean-encoder.js';
+import { applyKafkajsSpeedPatches } from './kafkajs-speed-patches.js';
 
 const { Kafka: KafkaClass, logLevel: KafkaLogLevel } = kafkajs;
 
@@ -37,6 +37,11 @@ export interface CreateKafkaOptions {
   requestTimeout?: number;
   retry?: RetryOptions;
   logger?: Logger;
+  /**
+   * Apply the kafkajs speed patches (kafkajs-speed-patches.ts: guarded by kafkajs's version and a
+   * self-check) before building this client. Default true; false leaves kafkajs as installed.
+   */
+  kafkajsSpeedPatches?: boolean;
 }
 
 export const DEFAULT_CLIENT_ID = 'datafile-stream';
@@ -141,9 +146,8 @@ export function kafkaReachable(kafka: Kafka): void {
 
 export function createKafka(options: CreateKafkaOptions): Kafka {
   registerCodecs();
-  useFastCrc32cInKafkajs();
-  useLeanEncoderInKafkajs();
   const { logger } = options;
+  if (options.kafkajsSpeedPatches !== false) applyKafkajsSpeedPatches(logger ? { logger } : {});
   const reachability = logger && new KafkaReachability(logger.child({ component: 'kafka' }));
   const kafka = new KafkaClass({
     brokers: options.brokers,
