@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_UPLOAD_REGEX } from '../../lib/cli/commands/upload-directory.js';
+import { DEFAULT_UPLOAD_REGEX } from '../../../lib/cli/commands/upload-directory.js';
 
 test('the default upload regex skips hidden and .log files only', () => {
   const re = new RegExp(DEFAULT_UPLOAD_REGEX);

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliResult } from '../integration/upload-support.js';
+import { runCli, type CliResult } from '../../integration/upload-support.js';
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{ dir: string; file: string; dead: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'upload-cli-'));
