@@ -10,7 +10,7 @@
 import { errorCodeOf } from '../../errors.js';
 import { brokerStatus, startBroker, stopBroker, type LocalBrokerOptions } from '../../broker/local-kafka.js';
 import { createLogger } from '../../log/create-logger.js';
-import { parseArgs } from '../../config/parse-args.js';
+import { parseArgs, type ParsedArgs } from '../../config/parse-args.js';
 import { readHelp } from '../read-help.js';
 
 export const EXIT_OK = 0;
@@ -23,6 +23,59 @@ export interface BrokerCommandIo {
 }
 
 const ACTIONS = new Set(['start', 'stop', 'status']);
+
+type Print = (value: object, line: string) => void;
+
+function brokerOptions(args: ParsedArgs): LocalBrokerOptions {
+  return {
+    ...(args.port !== undefined && { port: args.port as number }),
+    ...(args.controller_port !== undefined && { controllerPort: args.controller_port as number }),
+    ...(args.data_dir && { dataDir: args.data_dir as string }),
+    ...(args.cache_dir && { cacheDir: args.cache_dir as string }),
+    ...(args.timeout !== undefined && { startTimeoutMs: (args.timeout as number) * 1000 }),
+    logger: createLogger({ name: 'broker', streamLevel: 'info' }),
+  };
+}
+
+async function start(options: LocalBrokerOptions, print: Print): Promise<number> {
+  const r = await startBroker(options);
+  const who = r.pid !== undefined ? `pid ${r.pid}` : `not started from ${r.dataDir}`;
+  print(
+    r,
+    r.alreadyRunning
+      ? `A Kafka broker already answers on 127.0.0.1:${r.port}; reusing it (${who}).`
+      : `Kafka ${r.version} is up on 127.0.0.1:${r.port} (pid ${r.pid}, data ${r.dataDir}, log ${r.logFile}).`,
+  );
+  return EXIT_OK;
+}
+
+async function stop(options: LocalBrokerOptions, print: Print): Promise<number> {
+  const r = await stopBroker(options);
+  if (r.stopped) {
+    print(r, `Stopped the Kafka broker on 127.0.0.1:${r.port} (pid ${r.pid}, data ${r.dataDir}${r.forced ? ', killed after SIGTERM timed out' : ''}).`);
+    return EXIT_OK;
+  }
+  if (r.reason === 'not-running') {
+    print(r, `No Kafka broker is running on 127.0.0.1:${r.port}; nothing to stop.`);
+    return EXIT_OK;
+  }
+  print(r, `What answers on 127.0.0.1:${r.port} was not started from this data dir; not stopping it (try --data_dir).`);
+  return EXIT_ERROR;
+}
+
+async function status(options: LocalBrokerOptions, print: Print): Promise<number> {
+  const s = await brokerStatus(options);
+  const where = `data ${s.dataDir}, Kafka ${s.version}${s.jarsCached ? '' : ', jars not fetched yet'}`;
+  if (s.running) {
+    print(s, `running: Kafka broker on 127.0.0.1:${s.port} (${s.pid !== undefined ? `pid ${s.pid}` : 'not started from this data dir'}; ${where})`);
+    return EXIT_OK;
+  }
+  const why = s.listening === 'other' ? 'the port is taken by something that is not Kafka' : 'nothing answers';
+  print(s, `not running: ${why} on 127.0.0.1:${s.port} (${s.pid !== undefined ? `pid ${s.pid} is alive but not answering; ` : ''}${where})`);
+  return EXIT_NOT_RUNNING;
+}
+
+const RUN = { start, stop, status } as const;
 
 export async function runBroker(argv: string[], io: BrokerCommandIo = process): Promise<number> {
   try {
@@ -41,51 +94,10 @@ export async function runBroker(argv: string[], io: BrokerCommandIo = process): 
       io.stderr.write(readHelp('broker'));
       return EXIT_ERROR;
     }
-    const options: LocalBrokerOptions = {
-      ...(args.port !== undefined && { port: args.port as number }),
-      ...(args.controller_port !== undefined && { controllerPort: args.controller_port as number }),
-      ...(args.data_dir && { dataDir: args.data_dir as string }),
-      ...(args.cache_dir && { cacheDir: args.cache_dir as string }),
-      ...(args.timeout !== undefined && { startTimeoutMs: (args.timeout as number) * 1000 }),
-      logger: createLogger({ name: 'broker', streamLevel: 'info' }),
-    };
-    const print = (value: object, line: string): void => {
+    const print: Print = (value, line) => {
       io.stdout.write(args.json ? `${JSON.stringify(value)}\n` : `${line}\n`);
     };
-
-    if (action === 'start') {
-      const r = await startBroker(options);
-      const who = r.pid !== undefined ? `pid ${r.pid}` : `not started from ${r.dataDir}`;
-      print(
-        r,
-        r.alreadyRunning
-          ? `A Kafka broker already answers on 127.0.0.1:${r.port}; reusing it (${who}).`
-          : `Kafka ${r.version} is up on 127.0.0.1:${r.port} (pid ${r.pid}, data ${r.dataDir}, log ${r.logFile}).`,
-      );
-      return EXIT_OK;
-    }
-    if (action === 'stop') {
-      const r = await stopBroker(options);
-      if (r.stopped) {
-        print(r, `Stopped the Kafka broker on 127.0.0.1:${r.port} (pid ${r.pid}, data ${r.dataDir}${r.forced ? ', killed after SIGTERM timed out' : ''}).`);
-        return EXIT_OK;
-      }
-      if (r.reason === 'not-running') {
-        print(r, `No Kafka broker is running on 127.0.0.1:${r.port}; nothing to stop.`);
-        return EXIT_OK;
-      }
-      print(r, `What answers on 127.0.0.1:${r.port} was not started from this data dir; not stopping it (try --data_dir).`);
-      return EXIT_ERROR;
-    }
-    const s = await brokerStatus(options);
-    const where = `data ${s.dataDir}, Kafka ${s.version}${s.jarsCached ? '' : ', jars not fetched yet'}`;
-    if (s.running) {
-      print(s, `running: Kafka broker on 127.0.0.1:${s.port} (${s.pid !== undefined ? `pid ${s.pid}` : 'not started from this data dir'}; ${where})`);
-      return EXIT_OK;
-    }
-    const why = s.listening === 'other' ? 'the port is taken by something that is not Kafka' : 'nothing answers';
-    print(s, `not running: ${why} on 127.0.0.1:${s.port} (${s.pid !== undefined ? `pid ${s.pid} is alive but not answering; ` : ''}${where})`);
-    return EXIT_NOT_RUNNING;
+    return await RUN[action as keyof typeof RUN](brokerOptions(args), print);
   } catch (err) {
     io.stderr.write(`datafile-stream broker: ${errorCodeOf(err)}: ${(err as Error)?.message ?? String(err)}\n`);
     return EXIT_ERROR;
