@@ -81,9 +81,10 @@ export interface ReadyFile {
   release: () => void;
   /**
    * Some of the file's records were already settled as `staged` (its chunks were durable in the
-   * staging journal, here or in an earlier run), and the file has left staging since: processing
-   * it is now the only thing that holds those chunks. It must not be left for the next run, which
-   * would read only the records not committed yet and never complete it.
+   * staging journal, here or in an earlier run). The sink keeps such a file in staging and in the
+   * journal until it settles (processed, or failed and recorded), so a crash before that finds it
+   * at the next start; a stop processes it rather than leave it (the next run would have to
+   * rebuild it from the journal).
    */
   journaled?: boolean;
 }

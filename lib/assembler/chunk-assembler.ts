@@ -96,6 +96,7 @@ export class ChunkAssembler extends Transform {
    */
   #restore(file: JournalFile): void {
     const fileHash = Buffer.from(file.fileHashHex, 'hex');
+    if (this.#settledBefore(file, fileHash)) return;
     const longest = Math.max(0, ...file.chunks.map((c) => c.length));
     const placeholder = Buffer.alloc(longest);
     let restored = 0;
@@ -128,6 +129,28 @@ export class ChunkAssembler extends Transform {
       }
     }
     this.#o.logger.info({ file: file.key, chunks: restored, of: file.nTotalChunks }, 'partial file restored from the staging journal');
+  }
+
+  /**
+   * A journaled file stays in the journal until it settles, and a crash can come between its
+   * settlement reaching the registry and its leaving the journal: such a file, listed as
+   * processed (or kept as failed), is dropped from staging instead of being processed again.
+   */
+  #settledBefore(file: JournalFile, fileHash: Buffer): boolean {
+    let relativePath: string;
+    try {
+      relativePath = safeRelativePath(file.subdirStr, file.filename, file.filenameAppend).relativePath;
+    } catch {
+      return false; // never journaled: the table refuses such a path
+    }
+    if (this.#o.registry?.isProcessed(relativePath, fileHash) !== true) return false;
+    const ref: FileRef = {
+      key: file.key, relativePath, subdirStr: file.subdirStr, filename: file.filename, filenameAppend: file.filenameAppend,
+      fileHash, nTotalChunks: file.nTotalChunks, fileMtime: file.fileMtime, generation: ++this.#generation, firstSeenAt: new Date(),
+    };
+    this.#o.logger.info({ file: relativePath }, 'a journaled file settled before the restart leaves staging');
+    this.push({ kind: 'drop', file: ref, positions: [], outcome: 'already_processed' });
+    return true;
   }
 
   override _transform(item: SourceItem, _encoding: BufferEncoding, callback: TransformCallback): void {

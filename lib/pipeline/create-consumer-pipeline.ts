@@ -92,6 +92,8 @@ function assemble(o: ConsumerPipelineOptions, c: ConnectedConsumer, s: SharedPar
       await s.failedFiles.saveMismatched(st.file);
       await o.onMismatchedHash?.(st.file);
     }
+    // A journaled file kept in staging leaves it once its outcome is durable in the registry.
+    await core.sink.settled(st, () => s.registry.flush());
   };
   const core = buildStages(o, c, s, { abortSignal: abort.signal, onSettled, close });
   const stopper = new PipelineStopper({

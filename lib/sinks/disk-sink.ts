@@ -79,7 +79,7 @@ export class DiskSink extends StagingSink {
         return now.length > 0 ? { kind: 'settle', positions: now, outcome: 'staged' } : undefined;
       }
       case 'drop': {
-        await this.area.release(event.file)?.discard();
+        await this.area.discard(event.file);
         return { kind: 'settle', positions: event.positions, outcome: event.outcome, file: event.file, ...(event.error ? { error: event.error } : {}) };
       }
       case 'complete':
@@ -121,8 +121,9 @@ export class DiskSink extends StagingSink {
     const journaled = this.area.released(ref);
     let fullFilepath: string;
     try {
-      fullFilepath = await staged.commit(this.#o.outputDir, ref.relativePath, placeAfter);
-      this.area.release(ref); // after the rename: a crash before it still finds the journaled chunks
+      // A journaled file keeps its staging name (the final path is a second one) until it settles.
+      fullFilepath = await staged.commit(this.#o.outputDir, ref.relativePath, placeAfter, journaled);
+      if (!journaled) this.area.release(ref); // after the rename: a crash before it still finds the journaled chunks
     } catch (err) {
       // A path the output tree cannot hold (a symlink on the way, a file where a directory must
       // be, or the reverse) fails this file only: bad input must not stop the stream, and a

@@ -116,7 +116,7 @@ export class MemoryBuffer extends StagingSink {
         const held = this.#held.get(fileId(event.file));
         this.#held.delete(fileId(event.file));
         if (held) this.#budget.release(held.bytes);
-        await this.area.release(event.file)?.discard();
+        await this.area.discard(event.file);
         return { kind: 'settle', positions: event.positions, outcome: event.outcome, file: event.file, ...(event.error ? { error: event.error } : {}) };
       }
       case 'complete':
@@ -197,7 +197,9 @@ export class MemoryBuffer extends StagingSink {
     if (staged) {
       hash = await staged.digest();
       size = staged.size;
-      this.area.release(ref);
+      // A journaled file stays in staging until it settles (StagingSink.settled).
+      if (journaled) this.area.beginCommit(ref);
+      else this.area.release(ref);
       await staged.close();
     } else {
       // Placed at their offsets, as the disk sink and a spilled file do, and hashed as handed
@@ -212,10 +214,11 @@ export class MemoryBuffer extends StagingSink {
     const release = (): void => {
       this.#budget.release(held.bytes);
       held.bytes = 0;
-      if (staged) void staged.discard();
+      if (staged && !journaled) void staged.discard();
     };
     if (!hash.equals(ref.fileHash)) {
       release();
+      if (journaled) await this.area.discard(ref);
       return hashMismatch(ref, positions, this.#o.logger);
     }
     const file = DownloadDataFile.fromRef(ref, { size, ...(data ? { data } : { fullFilepath: staged!.path }) });

@@ -12,7 +12,7 @@
  */
 import { constants, createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { inlineHash, OFF_THREAD_MIN_BYTES, type RunningHash } from '../codec/chunk-hash.js';
 import { FileRangeSha512 } from '../codec/off-thread-sha512.js';
 import { dirname, join } from 'node:path';
@@ -169,9 +169,11 @@ export class StagedFile {
   /**
    * fsync, close, and rename into `root/relativePath`, refusing symlinks on the way. The rename
    * waits for `placeAfter` (the file before it), so files land in the order they completed
-   * while their fsyncs overlap.
+   * while their fsyncs overlap. `keep`: a second name for the file is placed instead (a hard
+   * link, renamed into place), and the staging name stays until `discard()`: the journal still
+   * counts on it until the file settles.
    */
-  async commit(root: string, relativePath: string, placeAfter?: Promise<unknown>): Promise<string> {
+  async commit(root: string, relativePath: string, placeAfter?: Promise<unknown>, keep = false): Promise<string> {
     const handle = await this.#open();
     try {
       await handle.truncate(this.#size); // a longer leftover from an earlier run is cut to size
@@ -183,19 +185,26 @@ export class StagedFile {
     await placeAfter;
     const target = resolveInside(root, relativePath);
     await assertNoSymlinkEscape(root, relativePath);
+    const from = keep ? `${this.path}.placing` : this.path;
     try {
+      if (keep) {
+        await rm(from, { force: true }); // left by a crash between link and rename
+        await link(this.path, from);
+      }
       crashPoint('before-rename');
       try {
-        await rename(this.path, target);
+        await rename(from, target);
       } catch (err) {
         // Its directory does not exist yet (the first file there): create it below the checked
         // components, check again, and move the file.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         await mkdir(dirname(target), { recursive: true });
         await assertNoSymlinkEscape(root, relativePath);
-        await rename(this.path, target);
+        await rename(from, target);
       }
       crashPoint('after-rename');
+      // Placed again after a restart, the target may already be this file: rename then keeps both names.
+      if (keep) await rm(from, { force: true });
     } catch (err) {
       throw diskError(err, target);
     }

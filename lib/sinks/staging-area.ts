@@ -122,8 +122,10 @@ export class StagingArea {
 
   /**
    * Records of the file were released (settled as `staged`) because the journal made its chunks
-   * durable, in this run or before a restart: once it leaves staging, nothing but processing it
-   * covers those committed records.
+   * durable, in this run or before a restart: those committed records are covered by nothing
+   * but this staging entry. Such a file therefore stays here (and journaled) after it completed,
+   * until it settles (`discard` once processed or failed for good): a crash before that finds
+   * it again at the next start.
    */
   released(ref: FileRef): boolean {
     return (this.#entries.get(nameOf(ref))?.journaledFrom.size ?? 0) > 0;
@@ -136,6 +138,14 @@ export class StagingArea {
     this.#entries.delete(name);
     this.#o.journal?.done(name);
     return entry?.staged;
+  }
+
+  /**
+   * The file leaves staging and its staging file is removed, also one an earlier run left (a
+   * journaled file the registry lists as settled since).
+   */
+  async discard(ref: FileRef): Promise<void> {
+    await (this.release(ref) ?? new StagedFile(this.dir, nameOf(ref))).discard();
   }
 
   /** Makes files staged for `stageAfterMs` durable; returns the positions now covered. */

@@ -6,7 +6,7 @@
  * An append-only file of JSON lines beside the staging files, one per consumer group and topic:
  *   {"t":"f","s":<staging name>,"k":<key>,"sd":..,"fn":..,"fa":..,"h":<file hash hex>,"n":<total>,"m":<mtime>}
  *   {"t":"c","s":<staging name>,"o":<chunk offset>,"l":<length>,"i":<chunk_i>,"tp":<topic>,"p":<partition>,"r":<record offset>}
- *   {"t":"d","s":<staging name>}   (the file left staging: renamed into place, or discarded)
+ *   {"t":"d","s":<staging name>}   (the file left staging: placed and not journaled, settled, or discarded)
  * A chunk line is written only after the staging file holding it was fsynced, and the journal is
  * fsynced before the chunk's record is settled, so a committed offset is always covered by
  * durable bytes. Opening reads it back (a torn last line from a crash is ignored), keeps the files

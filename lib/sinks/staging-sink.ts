@@ -11,7 +11,7 @@
  * process alive and stops at end or destroy, when the area's open files are closed.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import type { AssemblyEvent, SinkEvent } from '../pipeline-events.js';
+import type { AssemblyEvent, Settlement, SinkEvent } from '../pipeline-events.js';
 import type { RecordPosition } from '../types.js';
 import type { StagingArea } from './staging-area.js';
 
@@ -31,6 +31,20 @@ export abstract class StagingSink extends Transform {
   /** Per partition, the lowest released record of a partial file held durably in staging. */
   stagedFrom(): Map<number, bigint> {
     return this.area.stagedFrom();
+  }
+
+  /**
+   * A settlement reached the end of the pipeline. A journaled file this sink kept in staging
+   * after it completed (some of its records were committed on the journal's word) leaves
+   * staging and the journal once it was processed or failed for good, and only after
+   * `durable()` (the registry's flush) resolved: until then a crash must find it here. A file
+   * given up at shutdown (`skipped`) stays for the next run.
+   */
+  async settled(settlement: Settlement, durable: () => Promise<void>): Promise<void> {
+    const { file, outcome } = settlement;
+    if (file === undefined || (outcome !== 'processed' && outcome !== 'failed') || !this.area.has(file)) return;
+    await durable();
+    await this.area.discard(file);
   }
 
   protected abstract handle(event: AssemblyEvent): Promise<SinkEvent | undefined>;
