@@ -10,18 +10,12 @@
 import type { CompressionTypes, Producer } from 'kafkajs';
 import { ByteBudget } from '../flow/byte-budget.js';
 import { UploadError } from '../errors.js';
+import { validateChunkProducerLimits, type ChunkProducerLimits } from './chunk-producer-options.js';
 
-export interface ChunkProducerOptions {
+/** maxBytesInFlight (64 MiB), batchBytes (2,000,000), lingerMs (100), acks (-1): chunk-producer-options.ts. */
+export interface ChunkProducerOptions extends Partial<ChunkProducerLimits> {
   topic: string;
   compression: CompressionTypes;
-  /** Bytes of record values queued or unacknowledged before `send` waits (default 64 MiB). */
-  maxBytesInFlight?: number;
-  /** Target bytes per produce request (default 2,000,000). */
-  batchBytes?: number;
-  /** How long a partial batch waits for company (default 100 ms). */
-  lingerMs?: number;
-  /** Acks required: -1 all in-sync replicas (default), 1 leader, 0 none. */
-  acks?: number;
 }
 
 interface Pending {
@@ -33,7 +27,7 @@ interface Pending {
 
 export class ChunkProducer {
   readonly #producer: Producer;
-  readonly #options: Required<ChunkProducerOptions>;
+  readonly #options: ChunkProducerOptions & Readonly<ChunkProducerLimits>;
   readonly #budget: ByteBudget;
   #batch: Pending[] = [];
   #batchBytes = 0;
@@ -42,7 +36,7 @@ export class ChunkProducer {
 
   constructor(producer: Producer, options: ChunkProducerOptions) {
     this.#producer = producer;
-    this.#options = { maxBytesInFlight: 64 * 1024 * 1024, batchBytes: 2_000_000, lingerMs: 100, acks: -1, ...options };
+    this.#options = { ...options, ...validateChunkProducerLimits(options) };
     this.#budget = new ByteBudget(this.#options.maxBytesInFlight, 'maxBytesInFlight');
   }
 

@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import { uploadFile } from '../../lib/producer/upload-file.js';
 import { checkChunkSize, MAX_CHUNK_SIZE, UPLOAD_FILE_DEFAULTS, validateUploadFileLimits } from '../../lib/producer/upload-file-options.js';
 import { uploadFileParser } from '../../lib/cli/commands/upload-file.js';
+import { CompressionTypes } from 'kafkajs';
+import { ChunkProducer } from '../../lib/producer/chunk-producer.js';
+import { CHUNK_PRODUCER_DEFAULTS, validateChunkProducerLimits } from '../../lib/producer/chunk-producer-options.js';
 import { tempDir } from '../support/temp-dir.js';
 
 test('left undefined, the chunk size is 512 KiB (OpenMSIStream\'s) and the --chunk_size default is the same value', () => {
@@ -30,4 +33,15 @@ test('the library refuses a chunk size the command line refuses, with the same c
   await assert.rejects(uploadFile(undefined as never, path, { chunkSize: 1000 }), { code: 'ERR_INVALID_OPTION', option: 'chunkSize' });
   await assert.rejects(uploadFile(undefined as never, path, { maxGenerations: 0 }), { code: 'ERR_INVALID_OPTION', option: 'maxGenerations' });
   assert.throws(() => uploadFileParser.parse(['f', '--chunk_size', '1000']), { code: 'ERR_INVALID_OPTION', option: 'chunk_size', message: /^chunk_size must be a power of two up to 64 MiB \(67108864\), got 1000$/ });
+});
+
+test("ChunkProducer's limits: frozen defaults (OpenMSIStream's batch.size and linger.ms), --queue_max_size defaults to the same bound", () => {
+  assert.ok(Object.isFrozen(CHUNK_PRODUCER_DEFAULTS));
+  assert.deepEqual({ ...validateChunkProducerLimits({}) }, { maxBytesInFlight: 64 * 1024 * 1024, batchBytes: 2_000_000, lingerMs: 100, acks: -1 });
+  assert.equal(Number(uploadFileParser.parse(['f']).queue_max_size) * 1024 * 1024, CHUNK_PRODUCER_DEFAULTS.maxBytesInFlight);
+  for (const [option, value] of [['maxBytesInFlight', 0], ['batchBytes', 0.5], ['lingerMs', -1], ['acks', 2]] as const) {
+    // The producer is never reached: the constructor checks its options first.
+    assert.throws(() => new ChunkProducer(undefined as never, { topic: 't', compression: CompressionTypes.None, [option]: value }), { name: 'UploadError', code: 'ERR_INVALID_OPTION', option });
+  }
+  assert.throws(() => uploadFileParser.parse(['f', '--queue_max_size', '0']), { code: 'ERR_INVALID_OPTION', option: 'queue_max_size' });
 });

@@ -13,7 +13,7 @@ import { ensureTopic } from '../../kafka/ensure-topic.js';
 import { kafkaFromConfig } from '../../kafka/kafka-from-config.js';
 import { ChunkProducer } from '../../producer/chunk-producer.js';
 import { FilePartitioner } from '../../producer/file-partitioner.js';
-import { positiveInteger } from '../../config/option-values.js';
+import { checkQueueMaxMebibytes, DEFAULT_QUEUE_MAX_MEBIBYTES } from '../../producer/chunk-producer-options.js';
 import { checkChunkSize, UPLOAD_FILE_DEFAULTS } from '../../producer/upload-file-options.js';
 import { checkUploadThreads, DIRECTORY_UPLOADER_DEFAULTS } from '../../producer/upload-directory-options.js';
 import type { ArgumentDef, ParsedArguments } from '../../programs/runnable.js';
@@ -24,7 +24,7 @@ export const UPLOAD_ARGUMENTS: ArgumentDef[] = [
   ...KAFKA_ARGUMENTS,
   { name: 'chunk_size', type: 'number', default: UPLOAD_FILE_DEFAULTS.chunkSize, check: checkChunkSize, help: 'bytes per chunk, a power of two' },
   { name: 'n_threads', type: 'number', default: DIRECTORY_UPLOADER_DEFAULTS.nThreads, check: checkUploadThreads, alias: ['n_producer_threads'], help: 'files read and sent at once (a sent file waits for its acknowledgements without holding one)' },
-  { name: 'queue_max_size', type: 'number', default: 64, check: positiveInteger, help: 'MB of chunks queued or unacknowledged at most (memory bound)' },
+  { name: 'queue_max_size', type: 'number', default: DEFAULT_QUEUE_MAX_MEBIBYTES, check: checkQueueMaxMebibytes, help: 'MB of chunks queued or unacknowledged at most (memory bound)' },
   { name: 'legacy', type: 'boolean', default: false, help: 'write 9-field chunks for OpenMSIStream <= 1.8.6' },
 ];
 
@@ -37,7 +37,7 @@ export interface ConnectedProducer {
 
 export async function connectProducer(args: ParsedArguments, logger: Logger): Promise<ConnectedProducer> {
   const topic = topicOf(args, logger);
-  const maxBytesInFlight = Number(args.queue_max_size ?? 64) * 1024 * 1024;
+  const maxBytesInFlight = Number(args.queue_max_size) * 1024 * 1024;
   const setup = kafkaFromConfig(String(args.config), 'producer', logger, { allowPlaintext: args.allow_plaintext === true });
   const compression = compressionFromName(setup.producer.compression);
   const brokers = kafkaClientOptions(setup.config.sections, 'producer').brokers.join(',');

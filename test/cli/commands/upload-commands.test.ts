@@ -86,7 +86,7 @@ test('other bad arguments fail before connecting, without leaving the process ha
     runCli(['upload-directory', dir, '--config', dead, '--upload_regex', '(unclosed'], CLI_TIMEOUT),
   ]);
   assertUsageError(results[0]!, /ERR_INVALID_OPTION: n_threads must be a whole number >= 1, got 0/);
-  assertUsageError(results[1]!, /--queue_max_size must be a whole number >= 1, got 0/);
+  assertUsageError(results[1]!, /ERR_INVALID_OPTION: queue_max_size must be a whole number of MiB >= 1, got 0/);
   assertUsageError(results[2]!, /ERR_INVALID_OPTION: watchdog_lag_time .*got -1/);
   assertUsageError(results[3]!, /--until_idle .*got -5/);
   assertUsageError(results[4]!, /--topic_name/);
