@@ -34,8 +34,8 @@ test("the consumer group is the config's group.id unless one is given, and creat
   assert.equal(new Noop({ ...base, config: withGroup, consumerGroupId: 'mine' }).options.consumerGroupId, 'mine');
   assert.equal(new Noop({ ...base, config: without }).options.consumerGroupId, 'create_new');
   const parser = Noop.getArgumentParser();
-  assert.equal(new Noop(parser.parse(['--config', withGroup, '--output_dir', base.outputDir])).options.consumerGroupId, 'lab-group');
-  assert.equal(new Noop(parser.parse(['--config', withGroup, '--output_dir', base.outputDir, '--consumer_group_id', 'flag'])).options.consumerGroupId, 'flag');
+  assert.equal(new Noop(parser.parse(['--config', withGroup, '--output_dir', base.outputDir, '--logger_stream_level', 'silent'])).options.consumerGroupId, 'lab-group');
+  assert.equal(new Noop(parser.parse(['--config', withGroup, '--output_dir', base.outputDir, '--logger_stream_level', 'silent', '--consumer_group_id', 'flag'])).options.consumerGroupId, 'flag');
 });
 
 test("the flags default to the stages' defaults, and the library entry gets the same values", async (t) => {
