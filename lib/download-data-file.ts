@@ -5,23 +5,27 @@
  */
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import type { FileRef } from './pipeline-events.js';
+import type { FileIdentity } from './types.js';
 
 export type ConsumerMode = 'memory' | 'disk' | 'both';
 
-export interface DownloadDataFileInit {
-  relativeFilepath: string;
-  subdirStr: string;
-  filename: string;
-  fileHash: Buffer;
-  nTotalChunks: number;
+/** Where a file's bytes are: held in memory, written to disk, or both. Its size is beside them. */
+export interface FileBytes {
   size: number;
-  fileMtime: number | null;
   /** The bytes, when held in memory. */
   data?: Buffer;
   /** The file on disk, when written (disk and both modes, or spilled). */
   fullFilepath?: string;
 }
+
+/**
+ * The file's identity (lib/types.ts) as processing code has always seen it: the output path and
+ * base name (`filename_append` applied) under the seed's names, and where its bytes are.
+ */
+export type DownloadDataFileInit = Pick<FileIdentity, 'subdirStr' | 'fileHash' | 'nTotalChunks' | 'fileMtime'> & FileBytes & {
+  relativeFilepath: string;
+  filename: string;
+};
 
 export class DownloadDataFile {
   readonly relativeFilepath: string;
@@ -34,17 +38,10 @@ export class DownloadDataFile {
   readonly fullFilepath: string | undefined;
   #data: Buffer | undefined;
 
-  /** The file a pipeline reference describes, with its bytes or its path. */
-  static fromRef(ref: FileRef, where: { size: number; data?: Buffer; fullFilepath?: string }): DownloadDataFile {
-    return new DownloadDataFile({
-      relativeFilepath: ref.relativePath,
-      subdirStr: ref.subdirStr,
-      filename: ref.relativePath.split('/').at(-1)!,
-      fileHash: ref.fileHash,
-      nTotalChunks: ref.nTotalChunks,
-      fileMtime: ref.fileMtime,
-      ...where,
-    });
+  /** The file with this identity (a FileRef is one), with its bytes or its path. */
+  static fromRef(identity: FileIdentity, where: FileBytes): DownloadDataFile {
+    const { relativePath, subdirStr, fileHash, nTotalChunks, fileMtime } = identity;
+    return new DownloadDataFile({ relativeFilepath: relativePath, filename: relativePath.split('/').at(-1)!, subdirStr, fileHash, nTotalChunks, fileMtime, ...where });
   }
 
   constructor(init: DownloadDataFileInit) {

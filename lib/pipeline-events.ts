@@ -9,7 +9,7 @@
  * committer can move each partition's watermark past it.
  */
 import type { DataFileStreamError } from './errors.js';
-import type { ChunkRecord, DataFileChunk, RecordPosition } from './types.js';
+import type { ChunkRecord, DataFileChunk, FileIdentity, RecordPosition } from './types.js';
 import type { DownloadDataFile } from './download-data-file.js';
 
 /**
@@ -28,19 +28,11 @@ export type SourceItem =
   | { kind: 'chunk'; record: ChunkRecord }
   | { kind: 'bad'; position: RecordPosition; error: DataFileStreamError; key: string | null };
 
-/** Identity of a file being assembled (one generation of one relative path). */
-export interface FileRef {
-  /** Relative path of the upload (subdir + filename): the identity of the file. */
-  key: string;
-  /** Relative output path, with filename_append applied. */
-  relativePath: string;
-  subdirStr: string;
-  filename: string;
-  filenameAppend: string;
-  fileHash: Buffer;
-  nTotalChunks: number;
-  fileMtime: number | null;
-  /** Distinguishes generations of one path in the sinks' staging names. */
+/**
+ * A file in flight: its identity (lib/types.ts) and, beside it, what the assembler adds: the
+ * generation that tells two generations of one path apart in the sinks, and when it was first seen.
+ */
+export interface FileRef extends FileIdentity {
   generation: number;
   firstSeenAt: Date;
 }
@@ -91,18 +83,6 @@ export interface ReadyFile {
 
 export type SinkEvent = ReadyFile | Settlement;
 
-/** A partial file the staging journal (lib/sinks/staging-journal.ts) restores after a restart: the assembler resumes it. */
-export interface JournalFileHeader {
-  staging: string;
-  key: string;
-  subdirStr: string;
-  filename: string;
-  filenameAppend: string;
-  fileHashHex: string;
-  nTotalChunks: number;
-  fileMtime: number | null;
-}
-
 export interface JournalChunk {
   offset: number;
   length: number;
@@ -110,6 +90,10 @@ export interface JournalChunk {
   position: RecordPosition;
 }
 
-export interface JournalFile extends JournalFileHeader {
+/** A partial file the staging journal (lib/sinks/staging-journal.ts) restores after a restart: the assembler resumes it. */
+export interface JournalFile {
+  /** Its staging file's name in the staging directory. */
+  staging: string;
+  file: FileIdentity;
   chunks: JournalChunk[];
 }

@@ -154,12 +154,7 @@ export class AssemblyTable {
       return reject(position, new AssemblyError('ERR_LIMIT_OPEN_FILES', message, context), key);
     }
 
-    const file = new FileGeneration(
-      { key, relativePath: identity.relativePath, subdirParts: identity.subdirParts, outputFilename: identity.filename },
-      chunk,
-      hashHex,
-      now,
-    );
+    const file = new FileGeneration(key, identity, chunk, hashHex, now);
     file.addChunk(chunk);
     file.hold(position, now);
     this.#files.set(key, file);

@@ -19,8 +19,9 @@ import { safeRelativePath } from '../paths/safe-path.js';
 import { EMPTY_SHA512 } from '../codec/chunk-hash.js';
 import { crashPoint } from '../faults/crash-point.js';
 import type { AssemblyEvent, FileRef, JournalFile, Outcome, SourceItem } from '../pipeline-events.js';
-import type { ChunkRecord, RecordPosition } from '../types.js';
+import { fileIdentity, type ChunkRecord, type FileIdentity, type RecordPosition } from '../types.js';
 import { AssemblyTable, type FileState } from './assembly-table.js';
+import { registryFile } from '../registry/file-registry.js';
 import type { AssemblyTableOptions } from './assembly-table-options.js';
 
 /** The registry questions the assembler asks (lib/registry/file-registry.ts answers them). */
@@ -94,16 +95,16 @@ export class ChunkAssembler extends Transform {
    * restart (their bytes are already in staging, so the sink only notes them). Their records
    * were committed; positions are kept only so the file's story stays complete.
    */
-  #restore(file: JournalFile): void {
-    const fileHash = Buffer.from(file.fileHashHex, 'hex');
-    if (this.#settledBefore(file, fileHash)) return;
-    const longest = Math.max(0, ...file.chunks.map((c) => c.length));
+  #restore(journaled: JournalFile): void {
+    const { file } = journaled;
+    if (this.#settledBefore(file)) return;
+    const longest = Math.max(0, ...journaled.chunks.map((c) => c.length));
     const placeholder = Buffer.alloc(longest);
     let restored = 0;
-    for (const c of file.chunks) {
+    for (const c of journaled.chunks) {
       const chunk = {
         filename: file.filename,
-        fileHash,
+        fileHash: file.fileHash,
         chunkHash: EMPTY_SHA512,
         chunkOffsetWrite: c.offset,
         chunkI: c.chunkI,
@@ -136,19 +137,10 @@ export class ChunkAssembler extends Transform {
    * settlement reaching the registry and its leaving the journal: such a file, listed as
    * processed (or kept as failed), is dropped from staging instead of being processed again.
    */
-  #settledBefore(file: JournalFile, fileHash: Buffer): boolean {
-    let relativePath: string;
-    try {
-      relativePath = safeRelativePath(file.subdirStr, file.filename, file.filenameAppend).relativePath;
-    } catch {
-      return false; // never journaled: the table refuses such a path
-    }
-    if (this.#o.registry?.isProcessed(relativePath, fileHash) !== true) return false;
-    const ref: FileRef = {
-      key: file.key, relativePath, subdirStr: file.subdirStr, filename: file.filename, filenameAppend: file.filenameAppend,
-      fileHash, nTotalChunks: file.nTotalChunks, fileMtime: file.fileMtime, generation: ++this.#generation, firstSeenAt: new Date(),
-    };
-    this.#o.logger.info({ file: relativePath }, 'a journaled file settled before the restart leaves staging');
+  #settledBefore(file: FileIdentity): boolean {
+    if (this.#o.registry?.isProcessed(file.relativePath, file.fileHash) !== true) return false;
+    this.#o.logger.info({ file: file.relativePath }, 'a journaled file settled before the restart leaves staging');
+    const ref: FileRef = { ...file, generation: ++this.#generation, firstSeenAt: new Date() };
     this.push({ kind: 'drop', file: ref, positions: [], outcome: 'already_processed' });
     return true;
   }
@@ -186,7 +178,7 @@ export class ChunkAssembler extends Transform {
         if (!ref) {
           ref = this.#refOf(decision.file);
           this.#refs.set(decision.file, ref);
-          this.#o.registry?.markInProgress({ filename: ref.relativePath.split('/').at(-1)!, relativeFilepath: ref.relativePath, nTotalChunks: ref.nTotalChunks });
+          this.#o.registry?.markInProgress(registryFile(ref));
         }
         this.push({ kind: 'chunk', file: ref, chunk, position });
         crashPoint('after-buffer');
@@ -243,18 +235,7 @@ export class ChunkAssembler extends Transform {
   }
 
   #refOf(file: FileState): FileRef {
-    return {
-      key: file.key,
-      relativePath: file.relativePath,
-      subdirStr: file.subdirStr,
-      filename: file.filename,
-      filenameAppend: file.filenameAppend,
-      fileHash: file.fileHash,
-      nTotalChunks: file.nTotalChunks,
-      fileMtime: file.fileMtime,
-      generation: ++this.#generation,
-      firstSeenAt: new Date(file.firstSeenAt),
-    };
+    return { ...fileIdentity(file), generation: ++this.#generation, firstSeenAt: new Date(file.firstSeenAt) };
   }
 
   /**

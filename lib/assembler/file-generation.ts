@@ -15,26 +15,14 @@
  *   between chunks that are not yet adjacent is caught when a chunk between them arrives (one
  *   of those must then conflict). Gaps are not judged here; the file hash judges the result.
  */
-import type { DataFileChunk, RecordPosition } from '../types.js';
+import type { DataFileChunk, FileIdentity, RecordPosition } from '../types.js';
 
-export interface FileState {
-  /** Relative path of the uploaded file (`subdir_str/filename`), without `filename_append`. */
-  readonly key: string;
-  /** Relative path of the reconstructed file: posix separators, `filename_append` applied. */
-  readonly relativePath: string;
-  readonly subdirStr: string;
+/** A generation as callers see it: the file's identity (lib/types.ts) and what has arrived of it. */
+export interface FileState extends Readonly<FileIdentity> {
   readonly subdirParts: readonly string[];
-  /** The uploaded base name, as on the wire. */
-  readonly filename: string;
   /** The reconstructed base name (`filename` with `filename_append` applied). */
   readonly outputFilename: string;
-  readonly filenameAppend: string;
-  /** A private copy: holding the decoder's view would pin the whole record value in memory. */
-  readonly fileHash: Buffer;
   readonly fileHashHex: string;
-  readonly nTotalChunks: number;
-  /** Epoch seconds, or null when unknown. */
-  readonly fileMtime: number | null;
   /** Distinct chunk offsets received. */
   readonly receivedChunks: number;
   /** Sum of the lengths of the distinct chunks received. */
@@ -57,11 +45,12 @@ export interface FileState {
   chunkOffsets(): IterableIterator<number>;
 }
 
-export interface FileIdentity {
-  key: string;
+/** Where a generation's file goes, as lib/paths/safe-path.ts resolved it. */
+export interface ResolvedPath {
   relativePath: string;
-  subdirParts: string[];
-  outputFilename: string;
+  subdirParts: readonly string[];
+  /** The reconstructed base name. */
+  filename: string;
 }
 
 export type ChunkCheck = { verdict: 'new' } | { verdict: 'duplicate' } | { verdict: 'inconsistent'; reason: string };
@@ -92,11 +81,11 @@ export class FileGeneration implements FileState {
   #receivedBytes = 0;
   #size = 0;
 
-  constructor(identity: FileIdentity, chunk: DataFileChunk, fileHashHex: string, now: number) {
-    this.key = identity.key;
-    this.relativePath = identity.relativePath;
-    this.subdirParts = Object.freeze([...identity.subdirParts]);
-    this.outputFilename = identity.outputFilename;
+  constructor(key: string, path: ResolvedPath, chunk: DataFileChunk, fileHashHex: string, now: number) {
+    this.key = key;
+    this.relativePath = path.relativePath;
+    this.subdirParts = Object.freeze([...path.subdirParts]);
+    this.outputFilename = path.filename;
     this.subdirStr = chunk.subdirStr;
     this.filename = chunk.filename;
     this.filenameAppend = chunk.filenameAppend;

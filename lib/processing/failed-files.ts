@@ -11,6 +11,7 @@
 import { copyFile, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileRef } from '../pipeline-events.js';
+import { restoreFileIdentity, storeFileIdentity, type StoredFileIdentity } from '../types.js';
 import type { DownloadDataFile } from '../download-data-file.js';
 import { stagingName } from '../paths/staging-names.js';
 
@@ -20,15 +21,8 @@ export interface FailedFileEntry {
   ref: FileRef;
 }
 
-interface StoredRef {
-  key: string;
-  relativePath: string;
-  subdirStr: string;
-  filename: string;
-  filenameAppend: string;
-  fileHashHex: string;
-  nTotalChunks: number;
-  fileMtime: number | null;
+/** A kept file's JSON record: its identity in stored form (lib/types.ts), and what is not identity beside it. */
+interface StoredFailedFile extends StoredFileIdentity {
   firstSeenAt: string;
   size: number;
 }
@@ -46,7 +40,7 @@ export class FailedFiles {
     for (const entry of await this.list()) this.#known.add(knownId(entry.ref.relativePath, entry.ref.fileHash));
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       if (!name.endsWith('.mismatched')) continue;
-      const stored = JSON.parse(await readFile(join(this.dir, name), 'utf8').catch(() => '{}')) as Partial<StoredRef>;
+      const stored = JSON.parse(await readFile(join(this.dir, name), 'utf8').catch(() => '{}')) as Partial<StoredFailedFile>;
       if (stored.relativePath && stored.fileHashHex) this.#known.add(`${stored.relativePath}\0${stored.fileHashHex}`);
     }
   }
@@ -59,7 +53,7 @@ export class FailedFiles {
   async saveMismatched(ref: FileRef): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const name = stagingName(ref.key, ref.fileHash.toString('hex'));
-    await writeDurably(join(this.dir, `${name}.mismatched`), JSON.stringify(storedRef(ref, 0)));
+    await writeDurably(join(this.dir, `${name}.mismatched`), JSON.stringify(storedFailedFile(ref, 0)));
     this.#known.add(knownId(ref.relativePath, ref.fileHash));
   }
 
@@ -71,7 +65,7 @@ export class FailedFiles {
     else await copyFile(file.fullFilepath, dataPath);
     const handle = await open(dataPath, 'r');
     await handle.sync().finally(() => handle.close());
-    await writeDurably(join(this.dir, `${name}.json`), JSON.stringify(storedRef(ref, file.size)));
+    await writeDurably(join(this.dir, `${name}.json`), JSON.stringify(storedFailedFile(ref, file.size)));
     this.#known.add(knownId(ref.relativePath, ref.fileHash));
   }
 
@@ -81,23 +75,8 @@ export class FailedFiles {
     for (const file of names.filter((n) => n.endsWith('.json')).sort()) {
       const name = file.slice(0, -'.json'.length);
       try {
-        const stored = JSON.parse(await readFile(join(this.dir, file), 'utf8')) as StoredRef;
-        entries.push({
-          name,
-          dataPath: join(this.dir, `${name}.data`),
-          ref: {
-            key: stored.key,
-            relativePath: stored.relativePath,
-            subdirStr: stored.subdirStr,
-            filename: stored.filename,
-            filenameAppend: stored.filenameAppend,
-            fileHash: Buffer.from(stored.fileHashHex, 'hex'),
-            nTotalChunks: stored.nTotalChunks,
-            fileMtime: stored.fileMtime,
-            generation: 0,
-            firstSeenAt: new Date(stored.firstSeenAt),
-          },
-        });
+        const stored = JSON.parse(await readFile(join(this.dir, file), 'utf8')) as StoredFailedFile;
+        entries.push({ name, dataPath: join(this.dir, `${name}.data`), ref: { ...restoreFileIdentity(stored), generation: 0, firstSeenAt: new Date(stored.firstSeenAt) } });
       } catch {
         // a half-written entry from a crash: its file was not committed as failed, so it is read again
       }
@@ -117,19 +96,8 @@ function knownId(relativePath: string, fileHash: Buffer): string {
   return `${relativePath}\0${fileHash.toString('hex')}`;
 }
 
-function storedRef(ref: FileRef, size: number): StoredRef {
-  return {
-    key: ref.key,
-    relativePath: ref.relativePath,
-    subdirStr: ref.subdirStr,
-    filename: ref.filename,
-    filenameAppend: ref.filenameAppend,
-    fileHashHex: ref.fileHash.toString('hex'),
-    nTotalChunks: ref.nTotalChunks,
-    fileMtime: ref.fileMtime,
-    firstSeenAt: ref.firstSeenAt.toISOString(),
-    size,
-  };
+function storedFailedFile(ref: FileRef, size: number): StoredFailedFile {
+  return { ...storeFileIdentity(ref), firstSeenAt: ref.firstSeenAt.toISOString(), size };
 }
 
 async function writeDurably(path: string, text: string): Promise<void> {

@@ -7,7 +7,7 @@ import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { resolveInside } from '../paths/safe-path.js';
-import type { FileRegistry } from '../registry/file-registry.js';
+import { registryFile, type FileRegistry } from '../registry/file-registry.js';
 import { DownloadDataFile, type ConsumerMode } from '../download-data-file.js';
 import type { FailedFiles } from './failed-files.js';
 import { ProcessTransform, type ProcessFn } from './process-transform.js';
@@ -48,7 +48,7 @@ export async function retryFailedFiles(o: RetryFailedOptions): Promise<{ retried
       one.once('error', reject);
       one.end({ kind: 'file', ref, file, positions: [], release: () => file.release() });
     });
-    const record = { filename: file.filename, relativeFilepath: ref.relativePath, nTotalChunks: ref.nTotalChunks, fileHash: ref.fileHash };
+    const record = registryFile(ref);
     if (result.outcome === 'processed') {
       o.registry.markProcessed(record);
       await o.registry.flush();

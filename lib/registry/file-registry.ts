@@ -29,6 +29,7 @@
 
 import { join } from 'node:path';
 import { DataFileStreamError } from '../errors.js';
+import type { FileIdentity } from '../types.js';
 import { CsvTable, type CsvRow } from './csv-table.js';
 import { fileHashHex, isFileHashHex, isOpenMsiStreamTimestamp, isoTimestamp, parseTimestamp, unwrapPythonRepr } from './registry-values.js';
 
@@ -40,14 +41,20 @@ type ProcessedColumn = (typeof PROCESSED_COLUMNS)[number];
 export const FILE_STATUS = { inProgress: 'in_progress', failed: 'failed', mismatchedHash: 'mismatched_hash', skipped: 'skipped' } as const;
 export type FileStatus = (typeof FILE_STATUS)[keyof typeof FILE_STATUS];
 
-/** What the registry needs to know about a file (a DownloadDataFile fits). */
+/** What the registry needs to know about a file (a DownloadDataFile fits; `registryFile` makes one of a FileIdentity). */
 export interface RegistryFile {
+  /** The output base name (`filename_append` applied), as OpenMSIStream's tables hold it. */
   filename: string;
   /** Path relative to the output directory, `/` separators. */
   relativeFilepath: string;
   nTotalChunks: number;
   /** Raw SHA-512 digest or its hex; required by `markProcessed`. */
   fileHash?: Buffer | string;
+}
+
+/** A file's row identity in the registry's tables, from the pipeline's one file identity. */
+export function registryFile(file: Pick<FileIdentity, 'relativePath' | 'nTotalChunks' | 'fileHash'>): RegistryFile & { fileHash: Buffer } {
+  return { filename: file.relativePath.split('/').at(-1)!, relativeFilepath: file.relativePath, nTotalChunks: file.nTotalChunks, fileHash: file.fileHash };
 }
 
 export interface InProgressEntry {

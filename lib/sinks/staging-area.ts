@@ -12,15 +12,16 @@ import type { Logger } from 'pino';
 import { crashPoint } from '../faults/crash-point.js';
 import type { FileRef, Settlement } from '../pipeline-events.js';
 import { AssemblyError } from '../errors.js';
-import type { RecordPosition } from '../types.js';
+import { fileIdentity, type RecordPosition } from '../types.js';
 import { StagedFile } from './staged-file.js';
 import { stagingName } from '../paths/staging-names.js';
-import type { JournalChunk, JournalFileHeader, StagingJournal } from './staging-journal.js';
+import type { JournalChunk, StagingJournal } from './staging-journal.js';
 
 interface Entry {
   ref: FileRef;
   staged: StagedFile;
-  header: JournalFileHeader;
+  /** Its staging file's name (and its name in the journal). */
+  name: string;
   openedAt: number;
   /** Chunks written since the last checkpoint. */
   unjournaled: JournalChunk[];
@@ -163,7 +164,7 @@ export class StagingArea {
       return { e, chunks, waiting };
     });
     for (const { e } of batches) await e.staged.sync();
-    for (const { e, chunks } of batches) if (chunks.length > 0) journal.addChunks(e.header, chunks);
+    for (const { e, chunks } of batches) if (chunks.length > 0) journal.addChunks(e.name, fileIdentity(e.ref), chunks);
     await journal.sync();
     const positions: RecordPosition[] = [];
     for (const { e, chunks, waiting } of batches) {
@@ -191,7 +192,7 @@ export class StagingArea {
       entry = {
         ref,
         staged: new StagedFile(this.dir, name),
-        header: { staging: name, key: ref.key, subdirStr: ref.subdirStr, filename: ref.filename, filenameAppend: ref.filenameAppend, fileHashHex: ref.fileHash.toString('hex'), nTotalChunks: ref.nTotalChunks, fileMtime: ref.fileMtime },
+        name,
         openedAt: Date.now(),
         unjournaled: [],
         waiting: [],

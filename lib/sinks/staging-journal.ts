@@ -17,10 +17,11 @@ import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'no
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { DataFileStreamError } from '../errors.js';
-import type { RecordPosition } from '../types.js';
-import type { JournalChunk, JournalFile, JournalFileHeader } from '../pipeline-events.js';
+import { restoreFileIdentity, storeFileIdentity, type FileIdentity } from '../types.js';
+import type { JournalChunk, JournalFile } from '../pipeline-events.js';
+import { safeRelativePath } from '../paths/safe-path.js';
 
-export type { JournalChunk, JournalFile, JournalFileHeader };
+export type { JournalChunk, JournalFile };
 
 type Line =
   | { t: 'f'; s: string; k: string; sd: string; fn: string; fa: string; h: string; n: number; m: number | null }
@@ -72,15 +73,13 @@ export class StagingJournal {
     return this.#restored;
   }
 
-  /** Records durable chunks of a file (call only after the staging file was fsynced). */
-  addChunks(header: JournalFileHeader, chunks: JournalChunk[]): void {
-    if (!this.#headers.has(header.staging)) {
-      this.#headers.add(header.staging);
-      this.#pending.push(JSON.stringify({ t: 'f', s: header.staging, k: header.key, sd: header.subdirStr, fn: header.filename, fa: header.filenameAppend, h: header.fileHashHex, n: header.nTotalChunks, m: header.fileMtime } satisfies Line));
+  /** Records durable chunks of `file`, staged as `staging` (call only after the staging file was fsynced). */
+  addChunks(staging: string, file: FileIdentity, chunks: JournalChunk[]): void {
+    if (!this.#headers.has(staging)) {
+      this.#headers.add(staging);
+      this.#pending.push(JSON.stringify(fileLine(staging, file)));
     }
-    for (const c of chunks) {
-      this.#pending.push(JSON.stringify({ t: 'c', s: header.staging, o: c.offset, l: c.length, i: c.chunkI, tp: c.position.topic, p: c.position.partition, r: c.position.offset } satisfies Line));
-    }
+    for (const c of chunks) this.#pending.push(JSON.stringify(chunkLine(staging, c)));
   }
 
   /** The file left staging; its lines are dropped at the next compaction. */
@@ -132,7 +131,8 @@ async function readJournal(path: string, stagingDir: string): Promise<JournalFil
       continue; // a line torn by a crash: its chunk was never settled, so it is read again
     }
     if (line.t === 'f') {
-      files.set(line.s, { staging: line.s, key: line.k, subdirStr: line.sd, filename: line.fn, filenameAppend: line.fa, fileHashHex: line.h, nTotalChunks: line.n, fileMtime: line.m, chunks: [] });
+      const file = identityOf(line);
+      if (file) files.set(line.s, { staging: line.s, file, chunks: [] });
     } else if (line.t === 'c') {
       files.get(line.s)?.chunks.push({ offset: line.o, length: line.l, chunkI: line.i, position: { topic: line.tp, partition: line.p, offset: line.r } });
     } else if (line.t === 'd') {
@@ -149,8 +149,26 @@ async function readJournal(path: string, stagingDir: string): Promise<JournalFil
 }
 
 function linesOf(file: JournalFile): Line[] {
-  return [
-    { t: 'f', s: file.staging, k: file.key, sd: file.subdirStr, fn: file.filename, fa: file.filenameAppend, h: file.fileHashHex, n: file.nTotalChunks, m: file.fileMtime },
-    ...file.chunks.map((c): Line => ({ t: 'c', s: file.staging, o: c.offset, l: c.length, i: c.chunkI, tp: c.position.topic, p: c.position.partition, r: c.position.offset })),
-  ];
+  return [fileLine(file.staging, file.file), ...file.chunks.map((c) => chunkLine(file.staging, c))];
+}
+
+/** The journal's file line keeps its short keys (journals earlier versions wrote read back the same). */
+function fileLine(staging: string, file: FileIdentity): Line {
+  const id = storeFileIdentity(file);
+  return { t: 'f', s: staging, k: id.key, sd: id.subdirStr, fn: id.filename, fa: id.filenameAppend, h: id.fileHashHex, n: id.nTotalChunks, m: id.fileMtime };
+}
+
+/** The identity a file line stores; its relative path is derived, as the assembler derived it. */
+function identityOf(line: Extract<Line, { t: 'f' }>): FileIdentity | undefined {
+  let relativePath: string;
+  try {
+    relativePath = safeRelativePath(line.sd, line.fn, line.fa).relativePath;
+  } catch {
+    return undefined; // not a path the assembler would have staged: nothing to resume
+  }
+  return restoreFileIdentity({ key: line.k, relativePath, subdirStr: line.sd, filename: line.fn, filenameAppend: line.fa, fileHashHex: line.h, nTotalChunks: line.n, fileMtime: line.m });
+}
+
+function chunkLine(staging: string, c: JournalChunk): Line {
+  return { t: 'c', s: staging, o: c.offset, l: c.length, i: c.chunkI, tp: c.position.topic, p: c.position.partition, r: c.position.offset };
 }

@@ -192,5 +192,5 @@ test('scenario 5: commits carry where this member\'s journaled partial files beg
   assert.deepEqual(area.stagedFrom(), new Map([[1, 5n]]));
   await area.release(ref)?.discard();
   assert.deepEqual(area.stagedFrom(), new Map(), 'the file left staging');
-  assert.deepEqual(restoredFrom([{ staging: 's', key: 'k', subdirStr: '', filename: 'k', filenameAppend: '', fileHashHex: '', nTotalChunks: 2, fileMtime: null, chunks: [{ offset: 0, length: 1, chunkI: 1, position: { topic: 'files', partition: 2, offset: '9' } }, { offset: 1, length: 1, chunkI: 2, position: { topic: 'files', partition: 2, offset: '4' } }] }]), new Map([[2, 4n]]));
+  assert.deepEqual(restoredFrom([{ staging: 's', file: { key: 'k', relativePath: 'k', subdirStr: '', filename: 'k', filenameAppend: '', fileHash: Buffer.alloc(0), nTotalChunks: 2, fileMtime: null }, chunks: [{ offset: 0, length: 1, chunkI: 1, position: { topic: 'files', partition: 2, offset: '9' } }, { offset: 1, length: 1, chunkI: 2, position: { topic: 'files', partition: 2, offset: '4' } }] }]), new Map([[2, 4n]]));
 });
