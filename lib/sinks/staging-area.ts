@@ -179,10 +179,15 @@ export class StagingArea {
     return positions;
   }
 
+  /**
+   * Closes every staging file. A journaled file that completed and waits for its settlement stays
+   * listed: it settles after the sink ended (processing outlives the sink), and `discard` then
+   * still removes it from staging and the journal.
+   */
   async closeAll(): Promise<void> {
-    const entries = [...this.#entries.values()];
-    this.#entries.clear();
-    await Promise.all(entries.map((e) => e.staged.close()));
+    const entries = [...this.#entries.entries()];
+    for (const [name, e] of entries) if (!(e.committing && e.journaledFrom.size > 0)) this.#entries.delete(name);
+    await Promise.all(entries.map(([, e]) => e.staged.close()));
   }
 
   #entry(ref: FileRef): Entry {
