@@ -310,3 +310,25 @@ test('a stream of only bad records ends cleanly', async () => {
   const events = await run<Ev>(Readable.from(items), assembler());
   assert.deepEqual(events.map((e) => (e as Extract<Ev, { kind: 'settle' }>).positions[0]!.offset), ['0', '1', '2', '3', '4']);
 });
+
+test('a journaled file the registry lists as processed is dropped at restore instead of being assembled again', async () => {
+  const fileHash = Buffer.alloc(64, 7);
+  const file = { key: 'r/done.dat', relativePath: 'r/done.dat', subdirStr: 'r', filename: 'done.dat', filenameAppend: '', fileHash, nTotalChunks: 2, fileMtime: null };
+  const chunks = [
+    { offset: 0, length: 4, chunkI: 1, position: { topic: 't', partition: 0, offset: '3' } },
+    { offset: 4, length: 4, chunkI: 2, position: { topic: 't', partition: 0, offset: '4' } },
+  ];
+  const registry = new FakeRegistry();
+  const restoreOf = (): ChunkAssembler => assembler({ registry, restore: [{ staging: 'x', file, chunks }] });
+  const fresh = await run<Ev>([], restoreOf());
+  assert.deepEqual(fresh.map((e) => e.kind), ['chunk', 'chunk', 'complete'], 'not settled yet: resumed from the journal');
+
+  registry.processed.add(`r/done.dat#${fileHash.toString('hex')}`);
+  const settled = await run<Ev>([], restoreOf());
+  assert.equal(settled.length, 1);
+  const [drop] = settled;
+  assert.ok(drop?.kind === 'drop');
+  assert.equal(drop.outcome, 'already_processed');
+  assert.deepEqual(drop.positions, [], 'its records were settled before the restart');
+  assert.equal(drop.file.relativePath, 'r/done.dat');
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StagedFile } from '../../lib/sinks/staged-file.js';
@@ -62,4 +62,25 @@ test('big chunks (hashed on the worker thread) give the same digest, in order an
     assert.ok(digest.equals(sha512(data)), label);
     await file.discard();
   }
+});
+
+test('commit with keep places a second name for the file and keeps the staging name until discard; placing it again leaves nothing behind', async (t) => {
+  const root = await stagingDir(t);
+  const staging = join(root, '.staging');
+  const data = randomBytes(3000);
+  const file = new StagedFile(staging, 'kept');
+  await file.write(0, data);
+  const target = await file.commit(root, 'out/kept.dat', undefined, true);
+  assert.ok((await readFile(target)).equals(data));
+  const [placed, kept] = await Promise.all([stat(target), stat(file.path)]);
+  assert.equal(placed.ino, kept.ino, 'one file, two names: no copy');
+
+  // A restart placing the same file again: the target already is this file.
+  const again = new StagedFile(staging, 'kept');
+  again.noteExisting(0, data.length);
+  await again.commit(root, 'out/kept.dat', undefined, true);
+  assert.deepEqual((await readdir(staging)).sort(), ['kept'], 'no .placing name left behind');
+  await again.discard();
+  assert.deepEqual(await readdir(staging), []);
+  assert.ok((await readFile(target)).equals(data), 'the placed file stays');
 });
