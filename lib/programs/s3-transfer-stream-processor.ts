@@ -124,25 +124,45 @@ export class S3TransferStreamProcessor extends DataFileStreamProcessor {
 
   async processDownloadedDataFile(file: DownloadDataFile): Promise<Error | undefined> {
     const key = s3ObjectKey(this.options.topicName, file);
-    const fail = (err: unknown, action: string): S3Error => s3UploadError(err, { bucket: this.bucketName, key, endpoint: this.s3Setup.endpoint, action });
-    const hashHex = file.fileHashHex;
-
-    let existing: string | undefined;
-    try {
-      const head = await this.s3Client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
-      if (head.ContentLength === file.size) existing = head.Metadata?.[FILE_HASH_METADATA];
-    } catch (err) {
-      const error = fail(err, 'checking');
-      // Absent, or not allowed to read (a write-only key): go on and upload. Anything else
-      // (server down, timeout) would fail the upload the same way; report it now.
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status !== 404 && status !== 403) return error;
-    }
-    if (existing === hashHex) {
+    const existing = await this.#storedHash(file, key);
+    if (existing instanceof Error) return existing;
+    if (existing === file.fileHashHex) {
       this.logger.info({ key, bytes: file.size }, `already in s3://${this.bucketName}/${key} with the same SHA-512; not sent again`);
       return undefined;
     }
+    const started = Date.now();
+    const sent = await this.#upload(file, key);
+    if (sent instanceof Error) return sent;
+    if (sent.fromDisk && !sent.checksums.sha512.equals(file.fileHash)) {
+      await this.s3Client.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key })).catch(() => undefined);
+      return new S3Error('ERR_S3_UPLOAD', `uploading s3://${this.bucketName}/${key} failed: ${file.fullFilepath} changed on disk after it was verified (SHA-512 of the bytes sent differs from the file hash); the object was deleted`, { bucket: this.bucketName, path: key, reason: 'source_changed' });
+    }
+    const wrong = this.#checkReported(key, sent);
+    if (wrong) return wrong;
+    const { bytes, parts, sha256 } = sent.checksums;
+    this.logger.info({ key, bytes, parts, ms: Date.now() - started, sha256 }, `uploaded s3://${this.bucketName}/${key}`);
+    return undefined;
+  }
 
+  #fail(err: unknown, key: string, action: string): S3Error {
+    return s3UploadError(err, { bucket: this.bucketName, key, endpoint: this.s3Setup.endpoint, action });
+  }
+
+  /** The SHA-512 stored with an object of the same size at `key`, undefined if none, or the error to report. */
+  async #storedHash(file: DownloadDataFile, key: string): Promise<string | undefined | S3Error> {
+    try {
+      const head = await this.s3Client.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
+      return head.ContentLength === file.size ? head.Metadata?.[FILE_HASH_METADATA] : undefined;
+    } catch (err) {
+      // Absent, or not allowed to read (a write-only key): go on and upload. Anything else
+      // (server down, timeout) would fail the upload the same way; report it now.
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      return status === 404 || status === 403 ? undefined : this.#fail(err, key, 'checking');
+    }
+  }
+
+  /** Sends the file (from disk as a stream, or its bytes), hashing what is sent. */
+  async #upload(file: DownloadDataFile, key: string): Promise<{ checksums: ReturnType<PartChecksums['result']>; reported: string | undefined; fromDisk: boolean } | S3Error> {
     const partSize = this.s3Settings.partSizeMb * MIB;
     const checksums = new PartChecksums(partSize);
     const fromDisk = !file.inMemory && file.fullFilepath !== undefined;
@@ -153,8 +173,6 @@ export class S3TransferStreamProcessor extends DataFileStreamProcessor {
       body = await file.read();
       checksums.update(body);
     }
-    const started = Date.now();
-    let checksumReported: string | undefined;
     try {
       const upload = new Upload({
         client: this.s3Client,
@@ -168,33 +186,28 @@ export class S3TransferStreamProcessor extends DataFileStreamProcessor {
           ContentLength: file.size,
           ContentType: 'application/octet-stream',
           ChecksumAlgorithm: 'SHA256',
-          Metadata: { [FILE_HASH_METADATA]: hashHex },
+          Metadata: { [FILE_HASH_METADATA]: file.fileHashHex },
         },
       });
       const result = await upload.done();
-      checksumReported = result.ChecksumSHA256;
+      return { checksums: checksums.result(), reported: result.ChecksumSHA256, fromDisk };
     } catch (err) {
-      if (err instanceof S3Error) return err;
-      return fail(err, 'uploading');
+      return err instanceof S3Error ? err : this.#fail(err, key, 'uploading');
     } finally {
       if (body instanceof Readable) body.destroy();
     }
+  }
 
-    const sent = checksums.result();
-    if (fromDisk && !sent.sha512.equals(file.fileHash)) {
-      await this.s3Client.send(new DeleteObjectCommand({ Bucket: this.bucketName, Key: key })).catch(() => undefined);
-      return new S3Error('ERR_S3_UPLOAD', `uploading s3://${this.bucketName}/${key} failed: ${file.fullFilepath} changed on disk after it was verified (SHA-512 of the bytes sent differs from the file hash); the object was deleted`, { bucket: this.bucketName, path: key, reason: 'source_changed' });
-    }
-    if (checksumReported === undefined) {
+  /** The server's checksum of the stored object against the bytes sent: an error if they differ. */
+  #checkReported(key: string, sent: { checksums: ReturnType<PartChecksums['result']>; reported: string | undefined }): S3Error | undefined {
+    if (sent.reported === undefined) {
       if (!this.#warnedNoChecksum) {
         this.#warnedNoChecksum = true;
         this.logger.warn({ endpoint: this.s3Setup.endpoint }, 'the S3 endpoint does not report object checksums: each request was still checked by the SDK, but the stored object could not be compared with the bytes sent');
       }
-    } else if (checksumReported !== sent.sha256) {
-      return new S3Error('ERR_S3_UPLOAD', `uploading s3://${this.bucketName}/${key} failed: the server reports SHA-256 ${checksumReported} for the object, the bytes sent give ${sent.sha256}`, { bucket: this.bucketName, path: key, reason: 'checksum' });
+    } else if (sent.reported !== sent.checksums.sha256) {
+      return new S3Error('ERR_S3_UPLOAD', `uploading s3://${this.bucketName}/${key} failed: the server reports SHA-256 ${sent.reported} for the object, the bytes sent give ${sent.checksums.sha256}`, { bucket: this.bucketName, path: key, reason: 'checksum' });
     }
-    const ms = Date.now() - started;
-    this.logger.info({ key, bytes: sent.bytes, parts: sent.parts, ms, sha256: sent.sha256 }, `uploaded s3://${this.bucketName}/${key}`);
     return undefined;
   }
 
