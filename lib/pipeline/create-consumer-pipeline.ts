@@ -25,6 +25,7 @@ import type { Readable, Writable } from 'node:stream';
 import { DataFileStreamError, errorCodeOf } from '../errors.js';
 import type { Settlement } from '../pipeline-events.js';
 import { retryFailedFiles } from '../processing/retry-failed.js';
+import { registryFile } from '../registry/file-registry.js';
 import { buildStages, failedHandler, type CoreStages } from './build-stages.js';
 import { connectConsumer, type ConnectedConsumer } from './connect-consumer.js';
 import type { ConsumerPipelineOptions } from './consumer-pipeline-options.js';
@@ -86,7 +87,7 @@ function assemble(o: ConsumerPipelineOptions, c: ConnectedConsumer, s: SharedPar
   const onSettled = async (st: Settlement): Promise<void> => {
     s.stats.record(st);
     if (st.outcome === 'skipped' && st.file && gate?.isSkippedByStage(st)) {
-      s.registry.markSkipped({ filename: st.file.filename, relativeFilepath: st.file.relativePath, nTotalChunks: st.file.nTotalChunks }, 'skipped by a stage');
+      s.registry.markSkipped(registryFile(st.file), 'skipped by a stage');
     }
     if (st.outcome === 'mismatched_hash' && st.file) {
       await s.failedFiles.saveMismatched(st.file);

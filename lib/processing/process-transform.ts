@@ -15,9 +15,10 @@
  * positions: its records stay unsettled, are not committed, and the next run reads them again.
  * That keeps a stop as long as the slowest file in processing, not the whole read-ahead.
  * Except a `journaled` file: some of its records were committed already (settled as `staged`
- * while its chunks were durable in the staging journal) and it has left staging since, so the
- * next run would read only its last records and never complete it. Such a file is processed,
- * with its retries, even after `stop()`; only an abort gives it up.
+ * while its chunks were durable in the staging journal). The journal keeps it until it settles,
+ * so a crash loses nothing, but left unprocessed at a stop it would sit in staging until the next
+ * run; it is processed, with its retries, even after `stop()`; only an abort gives it up (and
+ * the next run finds it in the journal).
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from 'pino';
