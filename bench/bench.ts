@@ -5,10 +5,11 @@
  * For each corpus (bench/corpora.ts; cached under bench/corpora/): our upload-directory sends it
  * to a fresh 3-partition topic (timed), OpenMSIStream's DataFileUploadDirectory sends it to
  * another (timed, then deleted); on corpus A our upload-file and OpenMSIStream's UploadDataFile
- * send one 512 MiB file each. Then, on our upload's topic, each from offset 0 in a fresh group:
- * SHA-512 ceiling, raw kafkajs consume, our download-directory (disk), our no-op processor
- * (memory), OpenMSIStream's DataFileDownloadDirectory. Corpus X (one 2 GiB file) is uploaded and
- * rebuilt in disk mode only, to show peak RSS does not grow with file size.
+ * send one 512 MiB file each. Then, on our first upload's topic, each from offset 0 in a fresh
+ * group: SHA-512 ceiling, raw kafkajs consume, our download-directory (disk), OpenMSIStream's
+ * DataFileDownloadDirectory, our no-op processor (memory). Corpus C is the many-file rebuild.
+ * Corpus X (one 2 GiB file) is uploaded and rebuilt in disk mode only, to show peak RSS does
+ * not grow with file size. Every step runs once per round (--rounds).
  *
  * Runs are strictly one after another. Results: bench/results/<date>.json, <date>.md, latest.md,
  * latest.svg (a `--quick` run writes <date>-quick.* and leaves latest.* alone).
@@ -24,7 +25,15 @@
  *   --upload-cap SECONDS  stop a timed upload after this long and report its rate so far
  *                         (default 600; 120 with --quick); the consumers' topic is then filled
  *                         untimed by bench/seed-topic.ts
+ *   --rounds N            run every measurement N times, the sides alternating (default 2);
+ *                         each row reports the median and the spread (min-max)
  *   --keep-topics         leave the benchmark topics on the broker
+ *
+ * Timing is the same for both toolkits (bench/measure.ts): consumers, the raw kafkajs ceiling
+ * included, from process start until their group's committed offsets reach the end of every
+ * partition (admin API, polled by this process), and in steady state from the group's join as
+ * the broker reports it; uploaders until the topic's end offsets hold every chunk record. Each consumer gets
+ * `--consumer_group_id` and the shared config file, nothing else: no debug logging on either side.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,8 +47,9 @@ import type { Admin } from 'kafkajs';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { createTopic } from '../lib/kafka/create-topic.js';
 import { corpusSpecs, ensureCorpus, type Corpus } from './corpora.js';
-import { measureConsumer, measureHashCeiling, measureUploader, recordCount, type Row, type RunTarget } from './measure.js';
-import { BOOTSTRAP, benchContext, programs, type BenchContext } from './programs.js';
+import { combineAll } from './combine-runs.js';
+import { measureConsumer, measureHashCeiling, measureUploader, recordCount, type Row, type RunTarget, type Subject } from './measure.js';
+import { BOOTSTRAP, benchContext, programs, type BenchContext, type ProgramSpec } from './programs.js';
 import { seedTopic } from './seed-topic.js';
 import { computeRatios, computeTargets, renderMarkdown, renderSvg, type BenchResult } from './report.js';
 
@@ -55,12 +65,13 @@ interface Options {
   out: string;
   keepTopics: boolean;
   uploadCapMs: number;
+  rounds: number;
 }
 
 function parseOptions(argv: string[]): Options {
   const a = minimist(argv, {
     boolean: ['quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help'],
-    string: ['corpora', 'out', 'memory-budget', 'upload-cap'],
+    string: ['corpora', 'out', 'memory-budget', 'upload-cap', 'rounds'],
     default: { build: true, verify: true },
   });
   if (a.help) {
@@ -68,12 +79,15 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(`${header.replace(/^\/\*\*|^ \* ?/gm, '').trim()}\n`);
     process.exit(0);
   }
-  const known = new Set(['_', 'quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help', 'corpora', 'out', 'memory-budget', 'upload-cap']);
+  const known = new Set(['_', 'quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help', 'corpora', 'out', 'memory-budget', 'upload-cap', 'rounds']);
   const unknown = Object.keys(a).find((k) => !known.has(k));
   if (unknown) throw new Error(`unknown option --${unknown} (see --help)`);
   const budget = Number(a['memory-budget'] ?? 256);
   if (!Number.isInteger(budget) || budget < 1) throw new Error(`--memory-budget must be a positive integer (MiB), got ${a['memory-budget']}`);
+  const rounds = Number(a.rounds ?? 2);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${a.rounds}`);
   return {
+    rounds,
     quick: a.quick === true,
     // C (20,000 small files) takes longest: last, so the others are measured whatever happens to it.
     corpora: String(a.corpora ?? 'A,B,X,C').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
@@ -143,12 +157,13 @@ class Bench {
     this.topics.splice(this.topics.indexOf(name), 1);
   }
 
-  record(row: Row): Row {
+  record(round: number, row: Row): Row {
+    row.round = round;
     this.rows.push(row);
     const figures = row.ok
-      ? `${row.mibPerSec} MiB/s, ${row.filesPerSec} files/s, ${row.seconds} s, peak RSS ${row.peakRssMiB} MiB, CPU ${row.cpuSeconds} s${row.verified === null ? '' : row.verified ? ', verified' : ', NOT VERIFIED'}${row.partial ? `, capped at ${row.partial.records} of ${row.partial.of} records` : ''}`
+      ? `${row.mibPerSec} MiB/s, ${row.filesPerSec} files/s, ${row.seconds} s${row.steadySeconds !== undefined ? ` (steady ${row.steadySeconds} s)` : ''}, peak RSS ${row.peakRssMiB} MiB, CPU ${row.cpuSeconds} s${row.verified === null ? '' : row.verified ? ', verified' : ', NOT VERIFIED'}${row.partial ? `, capped at ${row.partial.records} of ${row.partial.of} records` : ''}`
       : `FAILED: ${row.error}`;
-    log(`${row.corpus} ${row.kind} ${row.label}: ${figures}`);
+    log(`${row.corpus} round ${round} ${row.kind} ${row.label}: ${figures}`);
     return row;
   }
 
@@ -190,88 +205,98 @@ class Bench {
     await rm(join(corpus.dir, 'UploadDataFile.log'), { force: true });
   }
 
+  /**
+   * One corpus: the uploads, then the ceilings and consumers on the topic our first upload
+   * filled, each measurement once per round, the sides alternating within a round (ours, then
+   * OpenMSIStream's) so a drift of the machine over time does not favour one side.
+   */
   async corpus(corpus: Corpus): Promise<void> {
-    const { ctx } = this;
     const name = corpus.spec.name;
     const records = this.chunks(corpus.files);
-    const full = name !== 'X';
-    log(`corpus ${name}: ${corpus.spec.description}, ${records} chunk records`);
-
-    // Uploads. Ours fills the topic every consumer below reads, unless it was capped.
-    const cap = this.options.uploadCapMs;
+    log(`corpus ${name}: ${corpus.spec.description}, ${records} chunk records, ${this.options.rounds} rounds`);
     let topic = await this.topic(name, 'ours');
-    await this.cleanCorpus(corpus);
-    this.record(await measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-directory'), programs.oursUploadDirectory(ctx, corpus.dir, topic), topic, this.admin, records, cap));
-    await this.cleanCorpus(corpus);
+    for (let round = 1; round <= this.options.rounds; round++) await this.uploads(corpus, round, round === 1 ? topic : undefined);
     if ((await recordCount(this.admin, topic)) !== records) {
       await this.dropTopic(topic);
       topic = await this.topic(name, 'seed');
       log(`corpus ${name}: the timed upload did not fill the topic; filling ${topic} untimed (bench/seed-topic.ts)`);
-      await seedTopic(ctx.config, topic, corpus, ctx.chunkSize);
+      await seedTopic(this.ctx.config, topic, corpus, this.ctx.chunkSize);
       if ((await recordCount(this.admin, topic)) !== records) throw new Error(`seeding ${topic} did not produce ${records} records`);
     }
-    if (full && this.options.openmsistream) {
-      this.record(
-        await this.theirs(join(corpus.dir, 'LOGS', 'DataFileUploadDirectory.log'), () =>
-          this.onNewTopic(name, 'oms', (theirs) =>
-            measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-directory'), programs.openmsistreamUploadDirectory(ctx, corpus.dir, theirs), theirs, this.admin, records, cap),
-          ),
-        ),
-      );
+    for (let round = 1; round <= this.options.rounds; round++) await this.consumers(corpus, topic, round);
+    await this.dropTopic(topic);
+  }
+
+  /** One round of uploads; ours goes to `keep` when given (the consumers' topic), else to a topic of its own. */
+  async uploads(corpus: Corpus, round: number, keep?: string): Promise<void> {
+    const { ctx } = this;
+    const name = corpus.spec.name;
+    const cap = this.options.uploadCapMs;
+    const upload = (subject: Subject, files: Corpus['files'], spec: (topic: string) => ProgramSpec) => (topic: string) =>
+      measureUploader(ctx, this.target(corpus, 'upload', subject, files), spec(topic), topic, this.admin, this.chunks(files), cap);
+    await this.cleanCorpus(corpus);
+    const oursDir = upload('ours-upload-directory', corpus.files, (t) => programs.oursUploadDirectory(ctx, corpus.dir, t));
+    this.record(round, keep ? await oursDir(keep) : await this.onNewTopic(name, `ours-r${round}`, oursDir));
+    await this.cleanCorpus(corpus);
+    if (name !== 'X' && this.options.openmsistream) {
+      const theirs = upload('openmsistream-upload-directory', corpus.files, (t) => programs.openmsistreamUploadDirectory(ctx, corpus.dir, t));
+      this.record(round, await this.theirs(join(corpus.dir, 'LOGS', 'DataFileUploadDirectory.log'), () => this.onNewTopic(name, `oms-r${round}`, theirs)));
       await this.cleanCorpus(corpus);
     }
-    if (name === 'A') {
-      const one = corpus.files.slice(0, 1);
-      const path = join(corpus.dir, one[0]!.relPath);
-      this.record(
-        await this.onNewTopic(name, 'file-ours', (oursFile) =>
-          measureUploader(ctx, this.target(corpus, 'upload', 'ours-upload-file', one), programs.oursUploadFile(ctx, path, oursFile), oursFile, this.admin, this.chunks(one), cap),
-        ),
-      );
-      if (this.options.openmsistream) {
-        const cwd = await this.outDir('uploaddatafile');
-        this.record(
-          await this.theirs(join(corpus.dir, 'UploadDataFile.log'), () =>
-            this.onNewTopic(name, 'file-oms', (theirsFile) =>
-              measureUploader(ctx, this.target(corpus, 'upload', 'openmsistream-upload-file', one), programs.openmsistreamUploadFile(ctx, path, theirsFile, cwd), theirsFile, this.admin, this.chunks(one), cap),
-            ),
-          ),
-        );
-        await rm(cwd, { recursive: true, force: true });
-        await this.cleanCorpus(corpus);
-      }
+    if (name !== 'A') return;
+    const one = corpus.files.slice(0, 1);
+    const path = join(corpus.dir, one[0]!.relPath);
+    this.record(round, await this.onNewTopic(name, `file-ours-r${round}`, upload('ours-upload-file', one, (t) => programs.oursUploadFile(ctx, path, t))));
+    if (this.options.openmsistream) {
+      const cwd = await this.outDir('uploaddatafile');
+      const theirs = upload('openmsistream-upload-file', one, (t) => programs.openmsistreamUploadFile(ctx, path, t, cwd));
+      this.record(round, await this.theirs(join(corpus.dir, 'UploadDataFile.log'), () => this.onNewTopic(name, `file-oms-r${round}`, theirs)));
+      await rm(cwd, { recursive: true, force: true });
+      await this.cleanCorpus(corpus);
     }
+  }
 
-    // Ceilings.
+  /** A consumer group of its own for each run: every run reads the topic from offset 0. */
+  group(corpus: string, subject: Subject, round: number): string {
+    return `bench-${this.runId}-${corpus}-${subject}-r${round}`;
+  }
+
+  /** One round of ceilings and consumers on `topic`, each from offset 0 in a fresh group. */
+  async consumers(corpus: Corpus, topic: string, round: number): Promise<void> {
+    const { ctx } = this;
+    const name = corpus.spec.name;
+    const full = name !== 'X';
+    const consume = async (subject: Subject, spec: (group: string) => ProgramSpec, verifyDir?: string, groupSuffix = ''): Promise<Row> => {
+      const group = `${this.group(name, subject, round)}${groupSuffix}`;
+      const kind = subject === 'kafkajs-raw' ? 'ceiling' : 'consume';
+      return measureConsumer(ctx, this.target(corpus, kind, subject), spec(group), topic, this.admin, group, this.options.verify && verifyDir ? { verifyDir } : {});
+    };
     if (full) {
-      this.record(await measureHashCeiling(ctx, this.target(corpus, 'ceiling', 'hash-ceiling'), programs.hashCeiling(ctx, corpus.dir)));
-      this.record(await measureConsumer(ctx, this.target(corpus, 'ceiling', 'kafkajs-raw'), programs.rawConsume(ctx, topic, records), topic, { expectedEvents: 1 }));
+      this.record(round, await measureHashCeiling(ctx, this.target(corpus, 'ceiling', 'hash-ceiling'), programs.hashCeiling(ctx, corpus.dir)));
+      this.record(round, await consume('kafkajs-raw', (g) => programs.rawConsume(ctx, topic, g)));
     }
-
-    // Consumers, each from offset 0 with a fresh group (create_new).
     const disk = await this.outDir(`${name}-ours-disk`);
-    this.record(await measureConsumer(ctx, this.target(corpus, 'consume', 'ours-disk'), programs.oursDisk(ctx, disk, topic), topic, this.options.verify ? { verifyDir: disk } : {}));
+    this.record(round, await consume('ours-disk', (g) => programs.oursDisk(ctx, disk, topic, g), disk));
     await rm(disk, { recursive: true, force: true });
-    if (full) {
-      const memory = await this.outDir(`${name}-ours-memory`);
-      const spec = programs.oursMemory(ctx, memory, topic, this.options.memoryBudgetMiB);
-      const row = await measureConsumer(ctx, this.target(corpus, 'consume', 'ours-memory'), spec, topic);
-      row.memoryBudgetMiB = this.options.memoryBudgetMiB;
-      this.record(row);
-      await rm(memory, { recursive: true, force: true });
-    }
     if (full && this.options.openmsistream) {
       const parent = await this.outDir(`${name}-oms`);
       const out = join(parent, 'out');
-      this.record(
-        await this.theirs(join(out, 'LOGS', 'DataFileDownloadDirectory.log'), async () => {
-          await rm(out, { recursive: true, force: true });
-          return measureConsumer(ctx, this.target(corpus, 'consume', 'openmsistream-download'), programs.openmsistreamDownload(ctx, out, topic, parent), topic, this.options.verify ? { verifyDir: out } : {});
-        }),
-      );
+      // A second try (see `theirs`) is a new run: a group of its own, from offset 0 again.
+      let attempt = 0;
+      const row = await this.theirs(join(out, 'LOGS', 'DataFileDownloadDirectory.log'), async () => {
+        await rm(out, { recursive: true, force: true });
+        return consume('openmsistream-download', (g) => programs.openmsistreamDownload(ctx, out, topic, g, parent), out, attempt++ === 0 ? '' : '-again');
+      });
+      this.record(round, row);
       await rm(parent, { recursive: true, force: true });
     }
-    await this.dropTopic(topic);
+    if (full) {
+      const memory = await this.outDir(`${name}-ours-memory`);
+      const row = await consume('ours-memory', (g) => programs.oursMemory(ctx, memory, topic, g, this.options.memoryBudgetMiB));
+      row.memoryBudgetMiB = this.options.memoryBudgetMiB;
+      this.record(round, row);
+      await rm(memory, { recursive: true, force: true });
+    }
   }
 }
 
@@ -346,7 +371,8 @@ async function main(): Promise<void> {
   }
 }
 
-function resultOf(rows: Row[], corpora: Corpus[], options: Options, ctx: BenchContext, startedAt: Date): BenchResult {
+function resultOf(runs: Row[], corpora: Corpus[], options: Options, ctx: BenchContext, startedAt: Date): BenchResult {
+  const rows = combineAll(runs);
   const ratios = computeRatios(rows, corpora.map((c) => c.spec.name));
   return {
     date: startedAt.toISOString().slice(0, 10),
@@ -361,7 +387,8 @@ function resultOf(rows: Row[], corpora: Corpus[], options: Options, ctx: BenchCo
     ratios,
     targets: computeTargets(rows, ratios, options.memoryBudgetMiB),
     notes: [
-      'One run per row, on a shared 2-core machine: the broker, the program under test and anything else running compete for the same cores, so figures move by tens of percent between runs; the load column shows the 1-minute load average before and after each row, and CPU seconds are steadier than wall time.',
+      `Each row is the median of ${options.rounds} rounds, the sides alternating within each round (ours, then OpenMSIStream's), with the spread (min-max) beside it: on a shared 2-core machine the broker, the program under test and anything else running compete for the same cores, so single runs move by tens of percent; the load column shows the 1-minute load average before the first and after the last round, and CPU seconds are steadier than wall time.`,
+      'Consumers are timed alike, by their consumer group\'s committed offsets reaching the end of every partition (admin API polled every 150 ms by the bench process), so a figure includes each program\'s own commit policy and nothing else: no program logs at debug level, and both get the same config file and the same --consumer_group_id flag.',
       `Uploads are stopped after ${Math.round(options.uploadCapMs / 1000)} s; a capped row reports its rate over that time (records in the topic by then).`,
       ...(options.quick ? ['Quick run: tiny corpora, dominated by process start-up and group joins; the targets are indicative only.'] : []),
     ],

@@ -2,10 +2,12 @@
  * One measurement = one program run, timed from spawn to the moment its work was done, with its
  * peak RSS; the result is a `Row` of the results file.
  *
- * - consumers: done when the program reported its last file (one line per file, see programs.ts);
- *   then they are stopped with `q` + Enter, so no idle wait is ever part of a timing. The time
- *   the group handed out partitions is kept too (`activeSeconds`: from then to the last file),
- *   when the program logs it.
+ * - consumers (ours, OpenMSIStream's and the raw kafkajs ceiling alike): done when their group's
+ *   committed offsets reach the end of every partition of the topic, seen from this process by
+ *   polling the admin API (bench/group-clock.ts); no program is asked to log anything. Steady
+ *   state (`steadySeconds`) runs from the moment the broker reports the group joined (Stable,
+ *   with members) to the end, so process start-up and the join are left out. Then they are stopped with `q` + Enter, so no idle wait or
+ *   shutdown is ever part of a timing.
  * - uploaders: done when the topic holds every chunk record (high watermarks polled every
  *   100 ms), the same test for both toolkits; directory uploaders are then stopped with `q`.
  * - the hashing ceiling times itself (hash time only) and prints it.
@@ -21,6 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Admin } from 'kafkajs';
 import type { Corpus, CorpusFile } from './corpora.js';
+import { GroupClock, topicEnds } from './group-clock.js';
 import { ProbedProcess } from './probed-process.js';
 import type { BenchContext, ProgramSpec } from './programs.js';
 
@@ -47,10 +50,16 @@ export interface Row {
   bytes: number;
   ok: boolean;
   error?: string;
-  /** Spawn to done. */
+  /** Spawn to done (the median of the rounds, in a summary row). */
   seconds: number | null;
-  /** Partitions assigned to done, when the program says when that was. */
-  activeSeconds?: number | null;
+  /** Consumers: the group's join, as the broker reports it, to done (steady state). */
+  steadySeconds?: number | null;
+  /** Which round this run was (per-run rows; summary rows keep them in `runs`). */
+  round?: number;
+  /** Summary rows: every round's figures, in the order they ran. */
+  runs?: RunFigures[];
+  /** Summary rows: min-max over the rounds that succeeded. */
+  spread?: { seconds?: [number, number]; steadySeconds?: [number, number]; mibPerSec?: [number, number] };
   mibPerSec: number | null;
   filesPerSec: number | null;
   peakRssMiB: number | null;
@@ -72,6 +81,17 @@ export interface Row {
   loadAvg1: { before: number; after: number };
   /** An OpenMSIStream run that failed and was run once more (bench.ts `theirs`): why it failed. */
   retriedAfter?: string;
+}
+
+export interface RunFigures {
+  round: number;
+  ok: boolean;
+  seconds: number | null;
+  steadySeconds?: number | null;
+  mibPerSec: number | null;
+  cpuSeconds: number | null;
+  peakRssMiB: number | null;
+  error?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -136,21 +156,26 @@ function spawnProbed(ctx: BenchContext, spec: ProgramSpec, onLine?: (line: strin
   return new ProbedProcess(spec.label, spec.command, spec.args, { env: ctx.env, ...(spec.cwd && { cwd: spec.cwd }), ...(onLine && { onLine }) });
 }
 
-/** Resolves when `done` resolves; rejects when the program exits first or the time is up. */
-async function until(p: ProbedProcess, done: Promise<void>, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Resolves with what `done` resolves with; rejects when the program exits first (after a last
+ * poll's worth of grace: a program may commit and exit at once) or the time is up.
+ */
+async function untilOrExit<T>(p: ProbedProcess, done: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let grace: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
+    return await Promise.race([
       done,
       p.exited.then(async (code) => {
-        await new Promise((resolve) => setImmediate(resolve)); // a last line may still be in flight
-        await done.catch(() => undefined);
+        const late = await Promise.race([done, new Promise<undefined>((resolve) => (grace = setTimeout(() => resolve(undefined), 2000)))]);
+        if (late !== undefined) return late;
         throw new Error(`${p.label} exited with ${code} before ${what}; last output:\n${p.tail()}`);
       }),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${p.label}: no ${what} within ${Math.round(timeoutMs / 1000)} s; last output:\n${p.tail()}`)), timeoutMs))),
     ]);
   } finally {
     clearTimeout(timer);
+    clearTimeout(grace);
   }
 }
 
@@ -166,43 +191,35 @@ async function stop(p: ProbedProcess): Promise<void> {
 }
 
 /**
- * A consumer: timed to its last file event (`expectedEvents`, default one per file), then
- * stopped; with `verifyDir`, the rebuilt tree is checked afterwards.
+ * A consumer in group `groupId` (the program was given it): timed until the group's committed
+ * offsets reach the topic's end, then stopped; with `verifyDir`, the rebuilt tree is checked
+ * afterwards.
  */
 export async function measureConsumer(
   ctx: BenchContext,
   target: RunTarget,
   spec: ProgramSpec,
   topic: string,
-  options: { verifyDir?: string; expectedEvents?: number } = {},
+  admin: Admin,
+  groupId: string,
+  options: { verifyDir?: string } = {},
 ): Promise<Row> {
   const row = baseRow(target, spec, topic);
-  const expected = options.expectedEvents ?? target.files.length;
-  let count = 0;
-  let startAt: number | undefined;
-  let lastAt = 0;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  const p = spawnProbed(ctx, spec, (line, at) => {
-    if (startAt === undefined && spec.isStartEvent?.(line)) startAt = at;
-    if (spec.isFileEvent?.(line)) {
-      count++;
-      if (count === expected) {
-        lastAt = at;
-        resolveDone();
-      }
-    }
-  });
+  // The end offsets are read before the spawn, so the clock's set-up is not part of the time.
+  const ends = await topicEnds(admin, topic);
+  const p = spawnProbed(ctx, spec);
+  const clock = new GroupClock(admin, groupId, topic, ends);
   try {
-    await until(p, done, target.timeoutMs, `event ${count + 1} of ${expected}`);
+    const doneAt = await untilOrExit(p, clock.done, target.timeoutMs, `the group's commits at the end of ${topic}`);
     p.sample();
-    finish(row, (lastAt - p.startedAt) / 1000, p.peakRssBytes);
+    finish(row, (doneAt - p.startedAt) / 1000, p.peakRssBytes);
     cpu(row, p.cpuSeconds);
-    row.rssTimeline = p.rssTimeline(lastAt - p.startedAt);
-    if (startAt !== undefined) row.activeSeconds = round((lastAt - startAt) / 1000, 3);
+    row.rssTimeline = p.rssTimeline(doneAt - p.startedAt);
+    row.steadySeconds = round((doneAt - clock.steadyFrom!) / 1000, 3);
   } catch (err) {
     failed(row, err, p.peakRssBytes);
   } finally {
+    clock.stop();
     await stop(p);
     if (row.ok) row.peakRssMiB = round(p.peakRssBytes / MiB, 1);
     row.loadAvg1.after = round(loadavg()[0]!);

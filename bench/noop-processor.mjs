@@ -1,7 +1,7 @@
 /**
  * The memory-mode subject of the benchmark: a DataFileStreamProcessor that does nothing with a
- * file but say on stdout that it got one, so the benchmark can time the moment the last file of
- * a topic was handed to processing.
+ * file. The bench times it by its group's committed offsets (bench/group-clock.ts), like every
+ * other consumer, so it prints nothing.
  *
  * Run by the built CLI: `node dist/bin/datafile-stream.js process bench/noop-processor.mjs
  * --mode memory ...`. It imports the built library, because `process` checks that the class
@@ -10,11 +10,7 @@
 import { DataFileStreamProcessor } from '../dist/lib/index.js';
 
 export default class BenchNoopProcessor extends DataFileStreamProcessor {
-  #files = 0;
-
-  async processDownloadedDataFile(file) {
-    this.#files++;
-    process.stdout.write(`bench-file ${this.#files} ${file.size}\n`);
+  async processDownloadedDataFile() {
     return undefined;
   }
 }

@@ -11,8 +11,10 @@
  * - the ceilings: bench/raw-consume.mjs (plain kafkajs) and bench/hash-ceiling.mjs (SHA-512).
  * Both toolkits read the same file: OpenMSIStream's shipped local_broker_test.config (LZ4,
  * batch.size 2000000, linger.ms 100, fetch.min.bytes 100000) with default chunk size and threads.
- * File events: ours and OpenMSIStream each log one debug line per rebuilt file; the no-op
- * processor prints one line per file.
+ * Consumers are timed from outside, by their group's committed offsets (bench/group-clock.ts),
+ * so every consumer gets the same terms: `--consumer_group_id` (a flag both toolkits take, so
+ * the bench knows the group) and nothing else beyond the config file; no debug logging, no
+ * flag one side lacks.
  */
 import { join } from 'node:path';
 
@@ -28,10 +30,6 @@ export interface ProgramSpec {
   command: string;
   args: string[];
   cwd?: string;
-  /** A line that marks one finished file (consumers). */
-  isFileEvent?: (line: string) => boolean;
-  /** A line that marks the moment fetching started (partitions assigned), when the program says. */
-  isStartEvent?: (line: string) => boolean;
 }
 
 export const BOOTSTRAP = '127.0.0.1:9092';
@@ -53,8 +51,6 @@ function openmsistream(ctx: BenchContext, label: string, program: string, args: 
   return { label, command: join(ctx.root, '.venv/bin', program), args };
 }
 
-const ourStart = (line: string): boolean => line.includes('"msg":"partitions assigned"');
-
 export const programs = {
   oursUploadDirectory: (ctx: BenchContext, dir: string, topic: string): ProgramSpec =>
     ours(ctx, 'ours upload-directory', ['upload-directory', dir, '--config', ctx.config, '--topic_name', topic, '--upload_existing']),
@@ -70,14 +66,11 @@ export const programs = {
     cwd,
   }),
 
-  oursDisk: (ctx: BenchContext, out: string, topic: string): ProgramSpec => ({
-    ...ours(ctx, 'ours download-directory (disk)', ['download-directory', out, '--config', ctx.config, '--topic_name', topic, '--logger_stream_level', 'debug']),
-    isFileEvent: (line) => line.includes('"msg":"file rebuilt"'),
-    isStartEvent: ourStart,
-  }),
+  oursDisk: (ctx: BenchContext, out: string, topic: string, group: string): ProgramSpec =>
+    ours(ctx, 'ours download-directory (disk)', ['download-directory', out, '--config', ctx.config, '--topic_name', topic, '--consumer_group_id', group]),
 
-  oursMemory: (ctx: BenchContext, out: string, topic: string, memoryBudgetMiB: number): ProgramSpec => ({
-    ...ours(ctx, 'ours process, no-op (memory)', [
+  oursMemory: (ctx: BenchContext, out: string, topic: string, group: string, memoryBudgetMiB: number): ProgramSpec =>
+    ours(ctx, 'ours process, no-op (memory)', [
       'process',
       join(ctx.root, 'bench/noop-processor.mjs'),
       '--mode',
@@ -90,23 +83,19 @@ export const programs = {
       ctx.config,
       '--topic_name',
       topic,
+      '--consumer_group_id',
+      group,
     ]),
-    isFileEvent: (line) => line.startsWith('bench-file '),
-    isStartEvent: ourStart,
-  }),
 
-  openmsistreamDownload: (ctx: BenchContext, out: string, topic: string, cwd: string): ProgramSpec => ({
-    ...openmsistream(ctx, 'OpenMSIStream DataFileDownloadDirectory', 'DataFileDownloadDirectory', [out, '--config', ctx.config, '--topic_name', topic, '--logger_stream_level', 'debug']),
+  openmsistreamDownload: (ctx: BenchContext, out: string, topic: string, group: string, cwd: string): ProgramSpec => ({
+    ...openmsistream(ctx, 'OpenMSIStream DataFileDownloadDirectory', 'DataFileDownloadDirectory', [out, '--config', ctx.config, '--topic_name', topic, '--consumer_group_id', group]),
     cwd,
-    isFileEvent: (line) => line.includes('successfully reconstructed from stream'),
   }),
 
-  rawConsume: (ctx: BenchContext, topic: string, records: number): ProgramSpec => ({
-    label: 'kafkajs raw consume (no processing)',
+  rawConsume: (ctx: BenchContext, topic: string, group: string): ProgramSpec => ({
+    label: 'kafkajs raw consume + commit (no processing)',
     command: process.execPath,
-    args: [join(ctx.root, 'bench/raw-consume.mjs'), ctx.config, topic, String(records)],
-    isFileEvent: (line) => line.startsWith('{"event":"done"'),
-    isStartEvent: (line) => line.startsWith('{"event":"assigned"'),
+    args: [join(ctx.root, 'bench/raw-consume.mjs'), ctx.config, topic, group],
   }),
 
   hashCeiling: (ctx: BenchContext, dir: string): ProgramSpec => ({

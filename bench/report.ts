@@ -162,17 +162,18 @@ export function renderMarkdown(result: BenchResult): string {
   );
   lines.push('');
   lines.push(
-    'Throughput is MiB/s of file payload, timed from process start to the last file rebuilt (consumers) or the last chunk record in the topic (uploaders); "after join" times from the moment the group assigned partitions, where the program logs it. The SHA-512 ceiling times only its hashing. Peak RSS is VmHWM from /proc/<pid>/status; CPU s is user + system time of all the program\'s threads from /proc/<pid>/stat (steadier than wall time on a busy machine). "vs" = ours / OpenMSIStream and ours / SHA-512 ceiling, by MiB/s.',
+    'Throughput is MiB/s of file payload, from the median time of the rounds. Consumers (ours, OpenMSIStream\'s and the raw kafkajs ceiling) are timed from process start until their consumer group\'s committed offsets reach the end of every partition, as the bench sees them through the admin API; "steady" times from the moment the broker reports the group joined (Stable, with members) to the end, leaving out process start-up and the join. Uploaders are timed from process start until the topic\'s end offsets hold every chunk record. Spread is min-max over the rounds. The SHA-512 ceiling times only its hashing. Peak RSS is VmHWM from /proc/<pid>/status; CPU s is user + system time of all the program\'s threads from /proc/<pid>/stat (steadier than wall time on a busy machine). "vs" = ours / OpenMSIStream and ours / SHA-512 ceiling, by MiB/s.',
   );
   lines.push('');
   for (const corpus of result.corpora) {
     lines.push(`## ${corpus.name}: ${corpus.description} (${mib(corpus.totalBytes)})`);
     lines.push('');
-    lines.push('| run | MiB/s | files/s | seconds | peak RSS MiB | CPU s | MiB per CPU s | vs OpenMSIStream / vs ceiling | verified | load (1 min) |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---|---|---|');
+    lines.push('| run | MiB/s | files/s | seconds (spread) | steady s (spread) | peak RSS MiB | CPU s | MiB per CPU s | vs OpenMSIStream / vs ceiling | verified | load (1 min) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|');
     for (const r of sortedRows(result.rows, corpus.name)) {
       const what = r.kind === 'upload' ? `upload: ${r.label}` : r.label;
-      const seconds = r.seconds === null ? 'n/a' : r.activeSeconds ? `${r.seconds.toFixed(2)} (${r.activeSeconds.toFixed(2)} after join)` : r.seconds.toFixed(2);
+      const seconds = withSpread(r.seconds, r.spread?.seconds);
+      const steady = r.steadySeconds === undefined ? '-' : withSpread(r.steadySeconds, r.spread?.steadySeconds);
       const status = !r.ok
         ? `FAILED: ${firstLine(r.error)}`
         : r.partial
@@ -184,7 +185,7 @@ export function renderMarkdown(result: BenchResult): string {
               : 'NO';
       const retried = r.retriedAfter ? ` (second run; the first failed: ${firstLine(r.retriedAfter)})` : '';
       lines.push(
-        `| ${what} | ${fmt(r.mibPerSec)} | ${fmt(r.filesPerSec, r.filesPerSec !== null && r.filesPerSec < 10 ? 2 : 1)} | ${seconds} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuSeconds)} | ${fmt(r.mibPerCpuSecond)} | ${vsColumn(result, r)} | ${status}${retried} | ${r.loadAvg1.before.toFixed(1)} -> ${r.loadAvg1.after.toFixed(1)} |`,
+        `| ${what} | ${fmt(r.mibPerSec)} | ${fmt(r.filesPerSec, r.filesPerSec !== null && r.filesPerSec < 10 ? 2 : 1)} | ${seconds} | ${steady} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuSeconds)} | ${fmt(r.mibPerCpuSecond)} | ${vsColumn(result, r)} | ${status}${retried} | ${r.loadAvg1.before.toFixed(1)} -> ${r.loadAvg1.after.toFixed(1)} |`,
       );
     }
     lines.push('');
@@ -193,7 +194,7 @@ export function renderMarkdown(result: BenchResult): string {
   if (timelines.length > 0) {
     lines.push('## Disk-mode RSS during the run');
     lines.push('');
-    lines.push('VmRSS (MiB) at ten even points from start to the last file: flat means memory does not follow file size.');
+    lines.push('VmRSS (MiB) at ten even points from start to the end (the group commits reaching the topic end), in the last round: flat means memory does not follow file size.');
     lines.push('');
     for (const r of timelines) {
       const corpus = result.corpora.find((c) => c.name === r.corpus);
@@ -214,6 +215,13 @@ export function renderMarkdown(result: BenchResult): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `12.34 (11.90-13.02)`: the median and the min-max of the rounds, when there was more than one. */
+function withSpread(value: number | null | undefined, spread: [number, number] | undefined): string {
+  if (value === null || value === undefined) return 'n/a';
+  if (!spread || spread[0] === spread[1]) return value.toFixed(2);
+  return `${value.toFixed(2)} (${spread[0].toFixed(2)}-${spread[1].toFixed(2)})`;
 }
 
 function firstLine(text: string | undefined): string {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --quick` end to end: tiny corpora, every program of the full benchmark (ours,
- * OpenMSIStream, the SHA-512 and raw-kafkajs ceilings) against the local broker. Proves the
+ * OpenMSIStream, the SHA-512 and raw-kafkajs ceilings) against the local broker, two rounds. Proves the
  * benchmark still runs and writes complete results; it asserts no timing (figures from a
  * shared CI machine mean nothing), only that every row is there, succeeded and was measured.
  */
@@ -27,6 +27,9 @@ interface ResultRow {
   peakRssMiB: number | null;
   cpuSeconds: number | null;
   verified: boolean | null;
+  steadySeconds?: number | null;
+  runs?: Array<{ round: number; ok: boolean; seconds: number | null }>;
+  spread?: { seconds?: [number, number] };
 }
 
 const CONSUMERS = ['ours-disk', 'ours-memory', 'openmsistream-download', 'kafkajs-raw', 'hash-ceiling'];
@@ -72,6 +75,12 @@ test('npm run bench -- --quick measures every program and writes the results JSO
         assert.ok(typeof row[field] === 'number' && row[field]! > 0, `${corpus}/${subject}: ${field} = ${row[field]}`);
       }
       if (subject === 'ours-disk' || subject === 'openmsistream-download') assert.equal(row.verified, true, `${corpus}/${subject}: rebuilt tree verified`);
+      // Two alternating rounds by default: every row is a median with its spread.
+      assert.deepEqual(row.runs?.map((r) => r.round), [1, 2], `${corpus}/${subject}: one run per round`);
+      assert.ok(row.spread?.seconds && row.spread.seconds[0] <= row.seconds! && row.seconds! <= row.spread.seconds[1], `${corpus}/${subject}: median within its spread`);
+      if (CONSUMERS.includes(subject) && subject !== 'hash-ceiling') {
+        assert.ok(typeof row.steadySeconds === 'number' && row.steadySeconds >= 0 && row.steadySeconds <= row.seconds!, `${corpus}/${subject}: steady ${row.steadySeconds}`);
+      }
     }
   }
   assert.ok(result.ratios.length > 0 && result.targets.length > 0, 'ratios and targets computed');

@@ -41,3 +41,12 @@ test('a failed run is FAILED and its ratio is not measured', () => {
   assert.match(renderMarkdown(result), /\| FAILED: exited with 1 \|/);
   assert.equal(result.ratios.find((r) => r.numerator === 'ours-upload-directory')?.value, null);
 });
+
+test('a row shows the median with the min-max spread of its rounds, and steady-state seconds; no "after join" wording', () => {
+  const rows = [rowOf('ours-disk', 'ours download-directory (disk)', 10, { kind: 'consume', seconds: 12, steadySeconds: 9, spread: { seconds: [10, 14.5], steadySeconds: [8, 9.5] } })];
+  const md = renderMarkdown(resultOf(rows));
+  const line = md.split('\n').find((l) => l.startsWith('| ours download-directory (disk)'));
+  assert.match(line ?? '', /\| 12\.00 \(10\.00-14\.50\) \| 9\.00 \(8\.00-9\.50\) \|/);
+  assert.doesNotMatch(md, /after join|last file rebuilt/);
+  assert.match(md, /committed offsets reach the end of every partition/);
+});
