@@ -4,11 +4,11 @@
  * automatically (`auto.create.topics.enable`) gets the topic created here with its defaults,
  * as it would on first produce.
  */
-import { connect } from 'node:net';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { DataFileStreamError } from '../errors.js';
 import { createTopic } from './create-topic.js';
 import { kafkajsInnermostMessage } from './kafkajs-error-chain.js';
+import { kafkaUnreachable, refusedByEveryBroker } from './kafka-unreachable.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -49,49 +49,24 @@ async function brokerCreatesTopics(admin: ReturnType<Kafka['admin']>): Promise<b
  * `probeTimeoutMs`, it fails at once (kafkajs's connect retries for about 10 s first).
  */
 export async function requireTopic(kafka: Kafka, topic: string, brokers: string[], probeTimeoutMs = 3000): Promise<void> {
-  const where = brokers.join(',');
-  const unreachable = (detail: string, err?: unknown): DataFileStreamError =>
-    new DataFileStreamError(
-      'ERR_KAFKA_UNREACHABLE',
-      `cannot consume from topic "${topic}": Kafka at ${where} does not answer (${detail}); for a local broker run \`datafile-stream broker start\`, otherwise check bootstrap.servers in the config`,
-      { topic, brokers: where },
-      err,
-    );
-  const refusals = await Promise.all(brokers.map((b) => tcpRefusal(b, probeTimeoutMs)));
-  if (refusals.every((r) => r !== undefined)) throw unreachable(refusals.join('; '));
+  const refused = await refusedByEveryBroker(brokers, probeTimeoutMs);
+  if (refused !== undefined) throw kafkaUnreachable('consume from', topic, brokers, refused);
   const admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 1000 } });
   let topics: string[];
   try {
     await admin.connect();
     topics = await admin.listTopics();
   } catch (err) {
-    throw unreachable(kafkajsInnermostMessage(err), err);
+    throw kafkaUnreachable('consume from', topic, brokers, kafkajsInnermostMessage(err), err);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
   if (!topics.includes(topic)) {
+    const where = brokers.join(',');
     throw new DataFileStreamError(
       'ERR_TOPIC_MISSING',
       `topic "${topic}" does not exist on Kafka at ${where}; uploading to it creates it (datafile-stream upload-directory DIR --topic_name ${topic}), or create it with kafka-topics.sh --create --topic ${topic} --bootstrap-server ${where}`,
       { topic, brokers: where },
     );
   }
-}
-
-/** Why `host:port` does not accept a TCP connection, or undefined when it does. */
-function tcpRefusal(broker: string, timeoutMs: number): Promise<string | undefined> {
-  const colon = broker.lastIndexOf(':');
-  const host = broker.slice(0, colon).replace(/^\[|\]$/g, '');
-  const port = Number(broker.slice(colon + 1));
-  if (colon < 0 || !Number.isInteger(port)) return Promise.resolve(undefined); // let kafkajs judge the address
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    const done = (why: string | undefined): void => {
-      socket.destroy();
-      resolve(why);
-    };
-    socket.once('connect', () => done(undefined));
-    socket.once('timeout', () => done(`${broker}: no answer within ${timeoutMs} ms`));
-    socket.once('error', (err: NodeJS.ErrnoException) => done(`${broker}: ${err.code ?? err.message}`));
-  });
 }

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { errorCodeOf } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
 import type { RejectedRecords } from '../registry/rejected-records.js';
+import { registryFile } from '../registry/file-registry.js';
 import type { Settlement } from '../pipeline-events.js';
 import type { CommitOffset, OffsetTracker } from './offset-tracker.js';
 
@@ -154,7 +155,7 @@ export class OffsetCommitter extends Writable {
       for (const p of s.positions) this.#o.rejected?.add(p, code, s.error.message);
     }
     if (registry && ref) {
-      const file = { filename: ref.relativePath.split('/').at(-1)!, relativeFilepath: ref.relativePath, nTotalChunks: ref.nTotalChunks, fileHash: ref.fileHash };
+      const file = registryFile(ref);
       switch (s.outcome) {
         case 'processed':
           registry.markProcessed(file);

@@ -11,11 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { DataFileStreamError, isCodedError, UnsafePathError } from '../errors.js';
+import { isCodedError, UnsafePathError } from '../errors.js';
 import { kafkaClientOptions, type ConsumerOptions } from '../config/kafka-options.js';
 import { requireTopic } from '../kafka/ensure-topic.js';
 import { kafkaReachable } from '../kafka/kafka-client.js';
 import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
+import { kafkaUnreachable } from '../kafka/kafka-unreachable.js';
+import { kafkajsInnermostMessage } from '../kafka/kafkajs-error-chain.js';
 import { STAGING_DIR_NAME } from '../paths/staging-names.js';
 import { consumerFetchOptions } from './consumer-fetch-options.js';
 import { CREATE_NEW, type ConsumerPipelineOptions } from './consumer-pipeline-options.js';
@@ -50,7 +52,7 @@ export async function connectConsumer(options: ConsumerPipelineOptions): Promise
   } catch (err) {
     await consumer.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
-    throw isCodedError(err) ? err : new DataFileStreamError('ERR_KAFKA_UNREACHABLE', `cannot consume from topic "${topic}": Kafka at ${brokers.join(',')} stopped answering while connecting (${(err as Error)?.message ?? String(err)})`, { topic }, err);
+    throw isCodedError(err) ? err : kafkaUnreachable('consume from', topic, brokers, `it stopped answering while connecting: ${kafkajsInnermostMessage(err)}`, err);
   }
   // Fetches and joins say Kafka answers again, which ends an outage the kafkajs log reported.
   consumer.on(consumer.events.FETCH, () => kafkaReachable(kafka));

@@ -67,8 +67,7 @@ export async function createConsumerPipeline(options: ConsumerPipelineOptions): 
 async function retryEarlierFailures(o: ConsumerPipelineOptions, s: SharedParts): Promise<void> {
   const { retried, succeeded } = await retryFailedFiles({
     failed: s.failedFiles, registry: s.registry, process: o.process ?? (async () => undefined), onFailed: failedHandler(o, s),
-    mode: o.mode, outputDir: o.outputDir, logger: o.logger, // undefined passes through: the ProcessTransform it builds applies its own default.
-    maxAttempts: o.maxAttempts as number,
+    mode: o.mode, outputDir: o.outputDir, logger: o.logger, maxAttempts: o.maxAttempts,
   });
   o.logger.info({ retried, succeeded }, 'retried files that failed in earlier runs');
 }

@@ -22,7 +22,8 @@ export interface RetryFailedOptions {
   mode: ConsumerMode;
   outputDir: string;
   logger: Logger;
-  maxAttempts: number;
+  /** Attempts per file (ProcessTransform's default when undefined). */
+  maxAttempts?: number | undefined;
 }
 
 export async function retryFailedFiles(o: RetryFailedOptions): Promise<{ retried: number; succeeded: number }> {
@@ -42,7 +43,7 @@ export async function retryFailedFiles(o: RetryFailedOptions): Promise<{ retried
       ...(fullFilepath && { fullFilepath }),
       ...(o.mode !== 'disk' && { data: await readFile(entry.dataPath) }),
     });
-    const one = new ProcessTransform({ logger: o.logger, process: o.process, nThreads: 1, maxAttempts: o.maxAttempts, ...(o.onFailed && { onFailed: o.onFailed }) });
+    const one = new ProcessTransform({ logger: o.logger, process: o.process, nThreads: 1, ...(o.maxAttempts !== undefined && { maxAttempts: o.maxAttempts }), ...(o.onFailed && { onFailed: o.onFailed }) });
     const result = await new Promise<Settlement>((resolve, reject) => {
       one.once('data', resolve);
       one.once('error', reject);

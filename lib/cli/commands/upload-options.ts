@@ -10,6 +10,7 @@ import { ConfigError, isCodedError, UploadError } from '../../errors.js';
 import { kafkaClientOptions } from '../../config/kafka-options.js';
 import { compressionFromName } from '../../kafka/compression.js';
 import { ensureTopic } from '../../kafka/ensure-topic.js';
+import { kafkaUnreachable, refusedByEveryBroker } from '../../kafka/kafka-unreachable.js';
 import { kafkaFromConfig } from '../../kafka/kafka-from-config.js';
 import { ChunkProducer } from '../../producer/chunk-producer.js';
 import { FilePartitioner } from '../../producer/file-partitioner.js';
@@ -40,7 +41,10 @@ export async function connectProducer(args: ParsedArguments, logger: Logger): Pr
   const maxBytesInFlight = Number(args.queue_max_size) * 1024 * 1024;
   const setup = kafkaFromConfig(String(args.config), 'producer', logger, { allowPlaintext: args.allow_plaintext === true });
   const compression = compressionFromName(setup.producer.compression);
-  const brokers = kafkaClientOptions(setup.config.sections, 'producer').brokers.join(',');
+  const brokerList = kafkaClientOptions(setup.config.sections, 'producer').brokers;
+  const brokers = brokerList.join(',');
+  const refused = await refusedByEveryBroker(brokerList);
+  if (refused !== undefined) throw kafkaUnreachable('produce to', topic, brokerList, refused);
   try {
     await ensureTopic(setup.kafka, topic);
   } catch (err) {
@@ -72,7 +76,7 @@ export async function connectProducer(args: ParsedArguments, logger: Logger): Pr
   };
 }
 
-/** kafkajs errors while setting up (unreachable broker, topic the broker refuses) as one coded line naming both. */
+/** kafkajs errors while setting up once the broker answered (a topic it refuses, a lost connection) as one coded line naming both. */
 function kafkaSetupError(err: unknown, topic: string, brokers: string): Error {
   if (isCodedError(err)) return err;
   const inner = (err as { errors?: Array<{ type?: string; message?: string }> } | undefined)?.errors;
