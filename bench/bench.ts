@@ -12,7 +12,8 @@
  * not grow with file size. Every step runs once per round (--rounds).
  *
  * Runs are strictly one after another. Results: bench/results/<date>.json, <date>.md, latest.md,
- * latest.svg (a `--quick` run writes <date>-quick.* and leaves latest.* alone).
+ * latest.svg (a `--quick` run writes <date>-quick.* and leaves latest.* alone, and so does a run
+ * of only some corpora: latest is a whole benchmark).
  *
  * Options:
  *   --quick               tiny corpora (a minute or two); what CI runs to prove the bench works
@@ -31,8 +32,8 @@
  *
  * Timing is the same for both toolkits (bench/measure.ts): consumers, the raw kafkajs ceiling
  * included, from process start until their group's committed offsets reach the end of every
- * partition (admin API, polled by this process), and in steady state from the group's join as
- * the broker reports it; uploaders until the topic's end offsets hold every chunk record. Each consumer gets
+ * partition (admin API, polled by this process), and in steady state from the group's join or
+ * first commit, whichever came first; uploaders until the topic's end offsets hold every chunk record. Each consumer gets
  * `--consumer_group_id` and the shared config file, nothing else: no debug logging on either side.
  */
 import { spawnSync } from 'node:child_process';
@@ -404,7 +405,8 @@ async function writeResults(result: BenchResult, options: Options, final: boolea
   await writeFile(join(options.out, `${stem}.json`), `${JSON.stringify({ ...result, complete: final }, null, 2)}\n`);
   await writeFile(join(options.out, `${stem}.md`), markdown);
   await writeFile(join(options.out, `${stem}.svg`), svg);
-  if (final && !options.quick) {
+  const whole = corpusSpecs(false).every((spec) => options.corpora.includes(spec.name));
+  if (final && !options.quick && whole) {
     await writeFile(join(options.out, 'latest.md'), markdown);
     await writeFile(join(options.out, 'latest.svg'), svg);
   }

@@ -8,11 +8,12 @@
  * the broker reports it: partitions are assigned and fetching can start), `firstCommitAt` (the
  * first poll that saw a committed offset past the start) and `done`, resolving with the time of
  * the poll that saw every partition committed to its end. `steadyFrom` is where steady state
- * starts: the join, or the first commit when the join went by between two polls. The join
- * rather than the first commit, because programs commit at different paces (ours on an
- * interval, OpenMSIStream per file): a first commit late in the run would flatter whoever
- * commits least. Times are `performance.now()` of this process, the clock ProbedProcess stamps
- * a spawn with.
+ * starts: the earlier of the two. Not the first commit alone, because programs commit at
+ * different paces (ours on an interval, OpenMSIStream as it goes): a first commit late in the
+ * run would flatter whoever commits least. Not the join alone, because a group of several
+ * consumers (OpenMSIStream's threads) rebalances as each joins and may be seen Stable only
+ * after it has been consuming and committing for seconds. Times are `performance.now()` of
+ * this process, the clock ProbedProcess stamps a spawn with.
  *
  * Why committed offsets: they are what both toolkits do at the end of a file anyway (ours after
  * the registry is durable, OpenMSIStream after the file is reconstructed), so no program needs a
@@ -54,6 +55,13 @@ export function groupProgress(ends: PartitionEnd[], committed: Array<{ partition
   return { committed: done, total, done: complete };
 }
 
+/** Pure: where steady state starts, the earlier of the join and the first commit the bench saw. */
+export function steadyStart(joinedAt: number | undefined, firstCommitAt: number | undefined): number | undefined {
+  if (joinedAt === undefined) return firstCommitAt;
+  if (firstCommitAt === undefined) return joinedAt;
+  return Math.min(joinedAt, firstCommitAt);
+}
+
 export async function topicEnds(admin: Admin, topic: string): Promise<PartitionEnd[]> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }));
@@ -85,7 +93,7 @@ export class GroupClock {
   }
 
   get steadyFrom(): number | undefined {
-    return this.joinedAt ?? this.firstCommitAt;
+    return steadyStart(this.joinedAt, this.firstCommitAt);
   }
 
   stop(): void {

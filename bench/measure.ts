@@ -5,8 +5,9 @@
  * - consumers (ours, OpenMSIStream's and the raw kafkajs ceiling alike): done when their group's
  *   committed offsets reach the end of every partition of the topic, seen from this process by
  *   polling the admin API (bench/group-clock.ts); no program is asked to log anything. Steady
- *   state (`steadySeconds`) runs from the moment the broker reports the group joined (Stable,
- *   with members) to the end, so process start-up and the join are left out. Then they are stopped with `q` + Enter, so no idle wait or
+ *   state (`steadySeconds`) runs from the first sign of the group at work (the broker reports
+ *   it joined, or a first commit, whichever the bench saw first) to the end, so process start-up
+ *   and the join are left out. Then they are stopped with `q` + Enter, so no idle wait or
  *   shutdown is ever part of a timing.
  * - uploaders: done when the topic holds every chunk record (high watermarks polled every
  *   100 ms), the same test for both toolkits; directory uploaders are then stopped with `q`.
@@ -52,7 +53,7 @@ export interface Row {
   error?: string;
   /** Spawn to done (the median of the rounds, in a summary row). */
   seconds: number | null;
-  /** Consumers: the group's join, as the broker reports it, to done (steady state). */
+  /** Consumers: the group's join or first commit, whichever came first, to done (steady state). */
   steadySeconds?: number | null;
   /** Which round this run was (per-run rows; summary rows keep them in `runs`). */
   round?: number;
