@@ -39,10 +39,12 @@ export const RESERVED_TOP_LEVEL = ['LOGS', STAGING_DIR_NAME];
 
 export async function connectConsumer(options: ConsumerPipelineOptions): Promise<ConnectedConsumer> {
   const { logger, topic } = options;
-  const groupId = freshGroupIfAsked(options.groupId, logger);
+  const { kafka, brokers, settings } = clientOf(options);
+  // As in OpenMSIStream: the group given, else the config's group.id, else a fresh one.
+  const asked = options.groupId ?? settings.groupId ?? CREATE_NEW;
+  const groupId = freshGroupIfAsked(asked, logger);
   prepareOutputDir(options.outputDir);
   await refuseSymlinks(options.outputDir, RESERVED_TOP_LEVEL);
-  const { kafka, brokers, settings } = clientOf(options);
   await requireTopic(kafka, topic, brokers);
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, ...consumerFetchOptions(settings) });
   const admin = kafka.admin();
@@ -58,7 +60,7 @@ export async function connectConsumer(options: ConsumerPipelineOptions): Promise
   consumer.on(consumer.events.FETCH, () => kafkaReachable(kafka));
   consumer.on(consumer.events.GROUP_JOIN, () => kafkaReachable(kafka));
   kafkaReachable(kafka);
-  return { kafka, consumer, admin, groupId, durableGroup: groupId === options.groupId, fromBeginning: settings.fromBeginning ?? true };
+  return { kafka, consumer, admin, groupId, durableGroup: groupId === asked, fromBeginning: settings.fromBeginning ?? true };
 }
 
 function freshGroupIfAsked(asked: string, logger: Logger): string {

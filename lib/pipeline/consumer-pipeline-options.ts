@@ -28,8 +28,11 @@ export type ConsumerConnection =
 
 export type ConsumerPipelineOptions = ConsumerConnection & {
   topic: string;
-  /** `create_new` (or '') makes a fresh group: no staging journal, no retention watch. */
-  groupId: string;
+  /**
+   * The consumer group; without it, the config's `group.id` ([consumer] section), else `create_new`.
+   * `create_new` (or '') makes a fresh group: no staging journal, no retention watch.
+   */
+  groupId?: string;
   outputDir: string;
   mode: ConsumerMode;
   logger: Logger;

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pipeline } from 'node:stream/promises';
+import { createConsumerPipeline } from '../../lib/pipeline/create-consumer-pipeline.js';
+import { silent } from '../support/silent-logger.js';
 import { DataFileDownloadDirectory } from '../../lib/programs/data-file-download-directory.js';
 import { tempDir } from '../support/temp-dir.js';
 import { assertCommittedToEnd, BROKER, bytes, chunksOf, createTopic, offsets, produce, recordOf, runCli, uniqueName } from './consumer-support.js';
@@ -46,4 +49,16 @@ test('--consumer_group_id (consumerGroupId) overrides the config: commits go und
   assert.equal(summary.groupId, given);
   await assertCommittedToEnd(topic, given);
   assert.deepEqual([...(await offsets(topic, fromConfig)).committed.values()].filter((o) => o >= 0n), [], 'nothing committed under the config group');
+});
+
+test("an app's createConsumerPipeline without groupId uses the config's group.id (and the journal: a durable group)", async (t) => {
+  const dir = await tempDir(t);
+  const topic = await topicWithOneFile();
+  const group = uniqueName('g-app-config');
+  const config = await configWithGroup(dir, group);
+  const p = await createConsumerPipeline({ config, topic, outputDir: join(dir, 'out'), mode: 'disk', logger: silent, untilIdle: 1 });
+  assert.equal(p.groupId, group);
+  assert.ok(p.journal, 'a named group keeps a staging journal');
+  await pipeline(p.stages);
+  await assertCommittedToEnd(topic, group);
 });
