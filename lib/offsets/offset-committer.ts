@@ -21,6 +21,7 @@ import { errorCodeOf } from '../errors.js';
 import { crashPoint } from '../faults/crash-point.js';
 import type { RejectedRecords } from '../registry/rejected-records.js';
 import { registryFile } from '../registry/file-registry.js';
+import { validateOffsetCommitterLimits, type OffsetCommitterLimits } from './offset-committer-options.js';
 import type { Settlement } from '../pipeline-events.js';
 import type { CommitOffset, OffsetTracker } from './offset-tracker.js';
 
@@ -45,12 +46,13 @@ export interface OffsetCommitterOptions {
   intervalMs?: number;
   /** Sees every settlement after it was recorded (counters, callbacks). */
   onSettled?: (settlement: Settlement) => void | Promise<void>;
-  /** Least time between the starts of two flushes of processed rows (default 100 ms). */
+  /** Least time between the starts of two flushes of processed rows (OFFSET_COMMITTER_DEFAULTS). */
   processedFlushGapMs?: number;
 }
 
 export class OffsetCommitter extends Writable {
   readonly #o: OffsetCommitterOptions;
+  readonly #limits: Readonly<OffsetCommitterLimits>;
   #timer: NodeJS.Timeout | undefined;
   #committing: Promise<void> = Promise.resolve();
   #commits = 0;
@@ -59,8 +61,11 @@ export class OffsetCommitter extends Writable {
   #processedSinceFlush = false;
 
   constructor(options: OffsetCommitterOptions) {
+    // Checked before super(): a Writable schedules _construct as soon as it exists.
+    const limits = validateOffsetCommitterLimits(options);
     super({ objectMode: true, highWaterMark: 16 });
     this.#o = options;
+    this.#limits = limits;
   }
 
   get commits(): number {
@@ -68,7 +73,7 @@ export class OffsetCommitter extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    this.#timer = setInterval(() => void this.commitNow(), this.#o.intervalMs ?? 1000);
+    this.#timer = setInterval(() => void this.commitNow(), this.#limits.intervalMs);
     this.#timer.unref();
     callback();
   }
@@ -138,7 +143,7 @@ export class OffsetCommitter extends Writable {
       // Not fatal here: the rows stay buffered and the next commit's flush retries them (and
       // does not commit if that fails too).
       .catch((err: unknown) => this.#o.logger.warn({ err, code: errorCodeOf(err) }, 'processed-files flush failed; the next commit retries it'))
-      .then(() => sleep(Math.max(0, started + (this.#o.processedFlushGapMs ?? 100) - Date.now()), undefined, { ref: false }))
+      .then(() => sleep(Math.max(0, started + this.#limits.processedFlushGapMs - Date.now()), undefined, { ref: false }))
       .finally(() => {
         this.#processedFlush = undefined;
         if (!this.#processedSinceFlush) return;

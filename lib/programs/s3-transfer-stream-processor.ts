@@ -27,13 +27,13 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ConfigError, S3Error } from '../errors.js';
+import { S3Error } from '../errors.js';
 import { DataFileStreamProcessor, type ProcessorOptions } from './data-file-stream-processor.js';
 import type { DownloadDataFile } from '../download-data-file.js';
 import type { Lock } from '../processing/lock.js';
 import type { ConsumerSummary } from './run-consumer.js';
 import type { ArgumentDef, ParsedArguments } from './runnable.js';
-import { validateBucketName } from '../s3/s3-bucket-name.js';
+import { checkPartSizeMb, checkS3Timeout, checkUploadConcurrency, MAX_PART_MB, MIN_PART_MB, S3_TRANSFER_DEFAULTS, validateS3TransferSettings, type S3TransferSettings } from '../s3/s3-transfer-options.js';
 import { s3ClientOptions, type S3ClientSetup } from '../s3/s3-client-options.js';
 import { s3ObjectKey } from '../s3/s3-object-key.js';
 import { PartChecksums } from '../s3/s3-part-checksums.js';
@@ -41,9 +41,6 @@ import { classifyS3Failure, s3UploadError } from '../s3/s3-upload-error.js';
 import { EXIT_STATUS_HELP } from '../exit-codes.js';
 
 const MIB = 1024 * 1024;
-/** S3's smallest part (all but the last) and largest part count. */
-const MIN_PART_MB = 5;
-const MAX_PART_MB = 5 * 1024;
 export const FILE_HASH_METADATA = 'file-sha512';
 
 export interface S3TransferOptions {
@@ -56,7 +53,7 @@ export interface S3TransferOptions {
   s3Timeout?: number;
 }
 
-type S3Settings = Required<S3TransferOptions>;
+type S3Settings = S3TransferSettings;
 
 export class S3TransferStreamProcessor extends DataFileStreamProcessor {
   readonly bucketName: string;
@@ -81,9 +78,9 @@ export class S3TransferStreamProcessor extends DataFileStreamProcessor {
     return [
       { name: 'bucket_name', type: 'string', positional: true, help: 'the S3 bucket files are uploaded to (it must exist)' },
       ...super.getCommandLineArguments(),
-      { name: 'part_size', type: 'number', default: 8, help: `MiB per part of a multipart upload (${MIN_PART_MB} to ${MAX_PART_MB}); smaller files go in one request` },
-      { name: 'upload_concurrency', type: 'number', default: 2, help: 'parts of one file sent at once (memory per file is about (this + 1) x part_size)' },
-      { name: 's3_timeout', type: 'number', default: 60, help: 'seconds an S3 request may stay silent before it fails and is retried' },
+      { name: 'part_size', type: 'number', default: S3_TRANSFER_DEFAULTS.partSizeMb, check: checkPartSizeMb, help: `MiB per part of a multipart upload (${MIN_PART_MB} to ${MAX_PART_MB}); smaller files go in one request` },
+      { name: 'upload_concurrency', type: 'number', default: S3_TRANSFER_DEFAULTS.uploadConcurrency, check: checkUploadConcurrency, help: 'parts of one file sent at once (memory per file is about (this + 1) x part_size)' },
+      { name: 's3_timeout', type: 'number', default: S3_TRANSFER_DEFAULTS.s3Timeout, check: checkS3Timeout, help: 'seconds an S3 request may stay silent before it fails and is retried' },
     ];
   }
 
@@ -247,29 +244,13 @@ export class S3TransferStreamProcessor extends DataFileStreamProcessor {
 /** S3 codes of a request signed with a key the server does not know, or with the wrong secret. */
 const BAD_CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
 
-function splitArguments(args: ParsedArguments | (Partial<ProcessorOptions> & S3TransferOptions)): { settings: S3Settings; base: ParsedArguments | Partial<ProcessorOptions>; config: string } {
+function splitArguments(args: ParsedArguments | (Partial<ProcessorOptions> & S3TransferOptions)): { settings: Readonly<S3Settings>; base: ParsedArguments | Partial<ProcessorOptions>; config: string } {
   if ('help' in args || 'bucket_name' in args) {
     const a = args as ParsedArguments;
-    const settings = {
-      bucketName: String(a.bucket_name ?? ''),
-      partSizeMb: Number(a.part_size ?? 8),
-      uploadConcurrency: Number(a.upload_concurrency ?? 2),
-      s3Timeout: Number(a.s3_timeout ?? 60),
-    };
-    return { settings: checkSettings(settings), base: a, config: String(a.config ?? 'local') };
+    const given = (name: string): number | undefined => (a[name] === undefined ? undefined : Number(a[name]));
+    const settings = validateS3TransferSettings({ bucketName: String(a.bucket_name ?? ''), partSizeMb: given('part_size'), uploadConcurrency: given('upload_concurrency'), s3Timeout: given('s3_timeout') });
+    return { settings, base: a, config: String(a.config ?? 'local') };
   }
   const { bucketName, partSizeMb, uploadConcurrency, s3Timeout, ...base } = args as Partial<ProcessorOptions> & S3TransferOptions;
-  const settings = { bucketName: bucketName ?? '', partSizeMb: partSizeMb ?? 8, uploadConcurrency: uploadConcurrency ?? 2, s3Timeout: s3Timeout ?? 60 };
-  return { settings: checkSettings(settings), base, config: base.config ?? 'local' };
-}
-
-function checkSettings(s: S3Settings): S3Settings {
-  validateBucketName(s.bucketName);
-  const positive = (value: number, option: string, min: number, max: number): void => {
-    if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError('ERR_INVALID_ARGUMENT', `--${option} must be an integer from ${min} to ${max}, got ${value}`, { option });
-  };
-  positive(s.partSizeMb, 'part_size', MIN_PART_MB, MAX_PART_MB);
-  positive(s.uploadConcurrency, 'upload_concurrency', 1, 64);
-  if (!Number.isFinite(s.s3Timeout) || s.s3Timeout <= 0) throw new ConfigError('ERR_INVALID_ARGUMENT', `--s3_timeout must be a positive number of seconds, got ${s.s3Timeout}`, { option: 's3_timeout' });
-  return s;
+  return { settings: validateS3TransferSettings({ bucketName, partSizeMb, uploadConcurrency, s3Timeout }), base, config: base.config ?? 'local' };
 }

@@ -16,6 +16,7 @@ import { fileIdentity, type RecordPosition } from '../types.js';
 import { StagedFile } from './staged-file.js';
 import { stagingName } from '../paths/staging-names.js';
 import type { JournalChunk, StagingJournal } from './staging-journal.js';
+import { validateStagingLimits } from './staging-options.js';
 
 interface Entry {
   ref: FileRef;
@@ -38,18 +39,20 @@ export interface StagingAreaOptions {
   dir: string;
   logger: Logger;
   journal?: StagingJournal;
-  /** How long a file stays in staging before its chunks are made durable and released (default 5 s). */
+  /** How long a file stays in staging before its chunks are made durable and released (STAGING_DEFAULTS). */
   stageAfterMs?: number;
 }
 
 export class StagingArea {
   readonly dir: string;
   readonly #o: StagingAreaOptions;
+  readonly #stageAfterMs: number;
   readonly #entries = new Map<string, Entry>();
 
   constructor(options: StagingAreaOptions) {
     this.dir = options.dir;
     this.#o = options;
+    this.#stageAfterMs = validateStagingLimits(options).stageAfterMs;
   }
 
   get journaled(): boolean {
@@ -153,7 +156,7 @@ export class StagingArea {
   async checkpoint(now = Date.now()): Promise<RecordPosition[]> {
     const journal = this.#o.journal;
     if (!journal) return [];
-    const after = this.#o.stageAfterMs ?? 5000;
+    const after = this.#stageAfterMs;
     const ready = [...this.#entries.values()].filter((e) => !e.committing && (e.unjournaled.length > 0 || e.waiting.length > 0) && now - e.openedAt >= after);
     if (ready.length === 0) return [];
     const batches = ready.map((e) => {
