@@ -70,6 +70,11 @@ export const ERROR_CODES = [
   'ERR_S3_UNREACHABLE',
   'ERR_S3_BUCKET_NAME',
   'ERR_S3_UPLOAD',
+  // install-service / uninstall-service: the unit file under /etc/systemd/system
+  'ERR_SERVICE_NOT_ROOT',
+  'ERR_SERVICE_NOT_FOUND',
+  'ERR_SERVICE_FOREIGN',
+  'ERR_SERVICE_IO',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -115,6 +120,8 @@ export class ProcessingError extends DataFileStreamError {}
 export class BrokerError extends DataFileStreamError {}
 /** An S3 transfer failed or is misconfigured. */
 export class S3Error extends DataFileStreamError {}
+/** A service unit could not be installed or removed. */
+export class ServiceError extends DataFileStreamError {}
 
 export function isCodedError(err: unknown): err is DataFileStreamError {
   return err instanceof DataFileStreamError;
