@@ -20,6 +20,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   's3-transfer': async () => (await import('./commands/s3-transfer.js')).run,
   process: async () => (await import('./commands/process.js')).run,
   broker: async () => (await import('./commands/broker.js')).runBroker,
+  'install-service': async () => {
+    const { installService } = await import('./commands/install-service.js');
+    return (argv) => installService(argv, { commands: Object.keys(COMMANDS), aliases: OPENMSISTREAM_NAMES });
+  },
+  'uninstall-service': async () => (await import('./commands/install-service.js')).uninstallService,
 };
 
 /** OpenMSIStream's program names, so a lab's scripts and habits carry over. */
