@@ -20,12 +20,13 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../pipeline/pipeline-stopper.js';
 
 /** The first line of every unit this package writes; uninstall-service removes only such files. */
 export const UNIT_MARKER = '# Written by datafile-stream install-service.';
 
-/** The consumers' graceful-stop budget is 30 s; 15 s more covers the final commit and registry flush. */
-export const TIMEOUT_STOP_SECONDS = 45;
+/** The consumers' graceful-stop budget, and 15 s more for the final commit and registry flush. */
+export const TIMEOUT_STOP_SECONDS = DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000 + 15;
 export const RESTART_SECONDS = 5;
 
 export interface ServiceUnitSpec {

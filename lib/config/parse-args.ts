@@ -38,7 +38,7 @@ const UNSUPPORTED_OPENMSISTREAM_FLAGS: Record<string, string> = {
   log_interval_secs: 'log topics are not supported yet',
   girder_api_url: 'Girder uploads are not part of datafile-stream',
   girder_api_key: 'Girder uploads are not part of datafile-stream',
-  service_name: 'installing services is not part of datafile-stream',
+  service_name: 'services are installed with `datafile-stream install-service <command> [args]` (a systemd unit), not by a flag',
 };
 
 export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs {

@@ -15,6 +15,9 @@ import type { Logger } from 'pino';
 import type { KafkaSource } from '../source/kafka-source.js';
 import type { ProcessTransform } from '../processing/process-transform.js';
 
+/** How long a stop waits for the files in processing before it abandons them (they stay uncommitted). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
 export interface StopperParts {
   source: KafkaSource;
   processing: ProcessTransform;
@@ -61,7 +64,7 @@ export class PipelineStopper {
     const deadline = setTimeout(() => {
       logger.warn('shutdown timeout: abandoning unfinished work (it was not committed and will be read again)');
       this.#p.abort();
-    }, this.#p.shutdownTimeoutMs ?? 30_000);
+    }, this.#p.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
     this.#logWaiting();
     const reminder = setInterval(() => this.#logWaiting(), 5000);
