@@ -126,12 +126,12 @@ test('a missing file, a directory given to upload-file, a file given to upload-d
   assertUsageError(results[3]!, /missing <filepath>/);
 });
 
-test('a broker that cannot be reached is a coded Kafka error naming it, exit 1', async (t) => {
+test('a broker that cannot be reached is ERR_KAFKA_UNREACHABLE naming it, exit 1', async (t) => {
   const { file, dead } = await setup(t);
   const result = await runCli(['upload-file', file, '--config', dead, '--topic_name', 'unreachable', '--logger_stream_level', 'critical'], CLI_TIMEOUT);
   assert.equal(result.code, 1, result.stderr);
   const last = result.stderr.trim().split('\n').at(-1)!;
-  assert.match(last, /^datafile-stream upload-file: ERR_KAFKA: /);
+  assert.match(last, /^datafile-stream upload-file: ERR_KAFKA_UNREACHABLE: /);
   assert.match(last, /127\.0\.0\.1:1/);
   assert.match(last, /"unreachable"/);
 });
