@@ -29,26 +29,31 @@ const MIN_CAPACITY = 64 * 1024;
 export const WORKER_URL = new URL(`./sha512-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /**
- * The process's flags minus `--input-type`: a worker inherits `execArgv`, and Node refuses to load
- * a worker's file under that flag (`node --input-type=module -e ...` could otherwise not hash).
+ * Worker options: the process's flags are inherited as Node inherits them, except under
+ * `--input-type`, which Node would apply to the worker's file and then refuse to load it
+ * (`node --input-type=module -e ...` could otherwise not hash): then the flags minus that one are
+ * given explicitly. Only then: an explicit list is checked flag by flag, and some flags a process
+ * may have (Node 24's test runner gives its children V8 and TLS options) are refused in a worker.
  */
-function workerExecArgv(): string[] {
-  const argv: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i]!;
+function workerOptions(): { execArgv?: string[] } {
+  const argv = process.execArgv;
+  if (!argv.some((arg) => arg === '--input-type' || arg.startsWith('--input-type='))) return {};
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
     if (arg === '--input-type') i++;
-    else if (!arg.startsWith('--input-type=')) argv.push(arg);
+    else if (!arg.startsWith('--input-type=')) kept.push(arg);
   }
-  return argv;
+  return { execArgv: kept };
 }
 
 function startWorker(): Worker {
-  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, { execArgv: workerExecArgv() });
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, workerOptions());
   // On Node 20 a worker does not get the main thread's tsx hooks (neither from `--import tsx` in
   // execArgv), so the TypeScript worker is started by a two-line module that registers tsx first.
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(WORKER_URL.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { execArgv: workerExecArgv() });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), workerOptions());
 }
 
 type Reply =
