@@ -132,9 +132,10 @@ function unitPath(name: string): string {
   return join(process.env.DATAFILE_STREAM_UNIT_DIR || SYSTEM_UNIT_DIR, `${name}.service`);
 }
 
-function requireRoot(action: string, path: string): void {
+/** Writing or removing a system unit needs root; the user id is a parameter so that a test can present another. */
+export function requireRoot(action: string, path: string, uid: number | undefined = process.getuid?.()): void {
   if (process.env.DATAFILE_STREAM_UNIT_DIR) return;
-  if (process.getuid?.() !== 0) {
+  if (uid !== 0) {
     throw new ServiceError('ERR_SERVICE_NOT_ROOT', `${action} ${path} needs root (run it with sudo), or leave out --write to print the unit`, { path });
   }
 }
