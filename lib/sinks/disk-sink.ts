@@ -60,7 +60,7 @@ export class DiskSink extends StagingSink {
       ...(options.journal && { journal: options.journal }),
       ...(options.stageAfterMs !== undefined && { stageAfterMs: options.stageAfterMs }),
     });
-    super(8, area, options.stageAfterMs);
+    super(8, area);
     this.#o = { keepInMemory: false, ...options };
   }
 

@@ -26,7 +26,6 @@ import { hashMismatch, StagingArea } from './staging-area.js';
 import type { StagingJournal } from './staging-journal.js';
 import { StagingSink } from './staging-sink.js';
 import { validateMemoryBufferLimits, type MemoryBufferLimits } from './memory-buffer-options.js';
-import { validateStagingLimits } from './staging-options.js';
 
 /** `maxBytes` and its default (256 MiB): memory-buffer-options.ts. */
 export interface MemoryBufferOptions extends Partial<MemoryBufferLimits> {
@@ -62,23 +61,20 @@ interface HeldFile {
 
 export class MemoryBuffer extends StagingSink {
   readonly #o: MemoryBufferOptions;
-  readonly #stageAfterMs: number;
   readonly #budget: ByteBudget;
   readonly #held = new Map<string, HeldFile>();
   #spills = 0;
 
   constructor(options: MemoryBufferOptions) {
     const { maxBytes } = validateMemoryBufferLimits(options);
-    const { stageAfterMs } = validateStagingLimits(options);
     const area = new StagingArea({
       dir: options.stagingDir,
       logger: options.logger,
       ...(options.journal && { journal: options.journal }),
-      stageAfterMs,
+      ...(options.stageAfterMs !== undefined && { stageAfterMs: options.stageAfterMs }),
     });
-    super(4, area, stageAfterMs);
+    super(4, area);
     this.#o = options;
-    this.#stageAfterMs = stageAfterMs;
     this.#budget = new ByteBudget(maxBytes, 'maxBytes');
   }
 
@@ -231,7 +227,7 @@ export class MemoryBuffer extends StagingSink {
 
   /** Spills partial files older than `stageAfterMs`, then journals staged chunks. */
   protected override async checkpoint(): Promise<RecordPosition[]> {
-    const after = this.#stageAfterMs;
+    const after = this.area.stageAfterMs;
     const now = Date.now();
     for (const held of [...this.#held.values()]) if (!held.spilled && held.bytes > 0 && now - held.openedAt >= after) await this.#spill(held);
     return this.area.checkpoint(now);

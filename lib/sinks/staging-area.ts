@@ -55,6 +55,11 @@ export class StagingArea {
     this.#stageAfterMs = validateStagingLimits(options).stageAfterMs;
   }
 
+  /** The checked delay before a partial file is staged (STAGING_DEFAULTS when not given). */
+  get stageAfterMs(): number {
+    return this.#stageAfterMs;
+  }
+
   get journaled(): boolean {
     return this.#o.journal !== undefined;
   }

@@ -14,7 +14,6 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { AssemblyEvent, Settlement, SinkEvent } from '../pipeline-events.js';
 import type { RecordPosition } from '../types.js';
 import type { StagingArea } from './staging-area.js';
-import { validateStagingLimits } from './staging-options.js';
 
 export abstract class StagingSink extends Transform {
   protected readonly area: StagingArea;
@@ -23,10 +22,10 @@ export abstract class StagingSink extends Transform {
   /** The event or checkpoint in progress; the next one starts after it. */
   #turn: Promise<void> = Promise.resolve();
 
-  protected constructor(highWaterMark: number, area: StagingArea, stageAfterMs?: number) {
+  protected constructor(highWaterMark: number, area: StagingArea) {
     super({ objectMode: true, highWaterMark });
     this.area = area;
-    this.#checkpointEveryMs = Math.max(100, Math.min(1000, validateStagingLimits({ stageAfterMs }).stageAfterMs));
+    this.#checkpointEveryMs = Math.max(100, Math.min(1000, area.stageAfterMs));
   }
 
   /** Per partition, the lowest released record of a partial file held durably in staging. */
