@@ -7,7 +7,8 @@
  * str, bytes as bin and integers in their smallest encoding; the small fields go through the
  * msgpack library, which does the same. Two parts are written here by hand, on purpose:
  * `file_mtime` is always float64 (the library would write an integral number as an int), and the
- * `data` bin header is written beside the chunk bytes so the payload is copied once, not twice.
+ * `data` bin header is written beside the chunk bytes so the payload is copied once, not twice
+ * (or not at all: `allocateChunkRecord` leaves the region for the caller to read the bytes into).
  *
  * Decoding never throws anything but a ChunkDecodeError with a `code`: a record value comes from
  * the network and may be anything (JSON from another producer, a tombstone, garbage, a truncated
@@ -38,7 +39,29 @@ const fieldEncoder = new Encoder({ ignoreUndefined: false });
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeChunk(chunk: DataFileChunk, options: EncodeOptions = {}): Buffer {
-  assertEncodable(chunk);
+  assertEncodable(chunk, chunk?.data?.length, true);
+  const { value, data } = layOut(chunk, chunk.data.length, options);
+  data.set(chunk.data);
+  return value;
+}
+
+/** A record value with every field written but the chunk bytes, and `data`, the view to read them into. */
+export interface ChunkRecordSpace {
+  value: Buffer;
+  data: Buffer;
+}
+
+/**
+ * `encodeChunk` without the copy: the value is allocated at its final size with every field
+ * written around a `data` region of `dataLength` bytes, for the caller to fill (an uploader reads
+ * the file straight into it). Until it is filled the region holds whatever memory held before.
+ */
+export function allocateChunkRecord(chunk: Omit<DataFileChunk, 'data'>, dataLength: number, options: EncodeOptions = {}): ChunkRecordSpace {
+  assertEncodable(chunk, dataLength, false);
+  return layOut(chunk, dataLength, options);
+}
+
+function layOut(chunk: Omit<DataFileChunk, 'data'>, dataLength: number, options: EncodeOptions): ChunkRecordSpace {
   const legacy = options.legacy === true;
   const head = fieldEncoder.encode([
     chunk.filename,
@@ -50,17 +73,18 @@ export function encodeChunk(chunk: DataFileChunk, options: EncodeOptions = {}): 
     chunk.subdirStr,
     chunk.filenameAppend,
   ]);
-  // `head` is a fixarray of 8; patch its header to 9 or 10 and append the remaining fields.
-  const prefix = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  const arrayHeader = Buffer.of(legacy ? 0x99 : 0x9a);
-  const parts = [arrayHeader, prefix.subarray(1), binHeader(chunk.data.length), chunk.data];
+  // `head` is a fixarray of 8; its header becomes 9 or 10 and the remaining fields follow.
+  const bin = binHeader(dataLength);
+  const dataAt = head.byteLength + bin.length;
+  const value = Buffer.allocUnsafe(dataAt + dataLength + (legacy ? 0 : 9));
+  value.set(head, 0);
+  value[0] = legacy ? 0x99 : 0x9a;
+  value.set(bin, head.byteLength);
   if (!legacy) {
-    const mtime = Buffer.alloc(9);
-    mtime[0] = 0xcb;
-    mtime.writeDoubleBE(chunk.fileMtime ?? 0, 1);
-    parts.push(mtime);
+    value[dataAt + dataLength] = 0xcb;
+    value.writeDoubleBE(chunk.fileMtime ?? 0, dataAt + dataLength + 1);
   }
-  return Buffer.concat(parts);
+  return { value, data: value.subarray(dataAt, dataAt + dataLength) };
 }
 
 /** OpenMSIStream's record key: `{subdir with / as _}_{filename}_chunk_{i}_of_{n}`. */
@@ -202,7 +226,7 @@ function binHeader(length: number): Buffer {
   return header;
 }
 
-function assertEncodable(chunk: DataFileChunk): void {
+function assertEncodable(chunk: Omit<DataFileChunk, 'data'> & { data?: unknown }, dataLength: number | undefined, withData: boolean): void {
   const bad = (what: string): never => {
     throw new DataFileStreamError('ERR_INVALID_ARGUMENT', `cannot encode chunk: ${what}`, { path: chunk?.filename });
   };
@@ -214,8 +238,9 @@ function assertEncodable(chunk: DataFileChunk): void {
     if (!Number.isSafeInteger(chunk[name]) || chunk[name] < 0) bad(`${name} must be a non-negative safe integer`);
   }
   if (typeof chunk.subdirStr !== 'string' || typeof chunk.filenameAppend !== 'string') bad('subdirStr and filenameAppend must be strings');
-  if (!(chunk.data instanceof Uint8Array)) bad('data must be a Buffer');
-  if (chunk.data.length > 0xffffffff) bad('data is larger than a msgpack bin32');
+  if (withData && !(chunk.data instanceof Uint8Array)) bad('data must be a Buffer');
+  if (!Number.isSafeInteger(dataLength) || dataLength! < 0) bad('the data length must be a non-negative safe integer');
+  if (dataLength! > 0xffffffff) bad('data is larger than a msgpack bin32');
   if (chunk.fileMtime !== null && !Number.isFinite(chunk.fileMtime)) bad('fileMtime must be a finite number or null');
 }
 

@@ -13,8 +13,8 @@
  */
 import { basename } from 'node:path';
 import { UploadError } from '../errors.js';
-import { chunkKey, encodeChunk } from '../codec/chunk-codec.js';
-import { digestFile, readChunks, sameSnapshot, snapshotFile, type FileDigest } from './file-chunker.js';
+import { chunkKey } from '../codec/chunk-codec.js';
+import { digestFile, readChunkRecords, sameSnapshot, snapshotFile, type FileDigest } from './file-chunker.js';
 import type { ChunkProducer } from './chunk-producer.js';
 import { validateUploadFileLimits, type UploadFileLimits } from './upload-file-options.js';
 
@@ -69,13 +69,13 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
       throwIfStopped(options.signal, path);
       const skip = options.alreadySent?.(digest);
       const acks: Promise<void>[] = [];
-      for await (const chunk of readChunks(path, digest, identity)) {
+      for await (const { chunk, value } of readChunkRecords(path, digest, identity, { legacy: options.legacy === true })) {
         if (options.signal?.aborted) {
           await Promise.allSettled(acks);
           throwIfStopped(options.signal, path);
         }
         if (skip?.has(chunk.chunkI)) continue;
-        const { acked } = await producer.send(chunkKey(chunk), encodeChunk(chunk, { legacy: options.legacy === true }));
+        const { acked } = await producer.send(chunkKey(chunk), value);
         const chunkI = chunk.chunkI;
         const done = options.onAcked ? acked.then(() => options.onAcked!(chunkI)) : acked;
         // Awaited with the others below; until then a failed batch must not be an unhandled

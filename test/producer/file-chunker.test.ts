@@ -6,12 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, stat, truncate, unlink, writeFile, appendFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, truncate, unlink, utimes, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeChunk, encodeChunk } from '../../lib/codec/chunk-codec.js';
 import { EMPTY_SHA512 } from '../../lib/codec/chunk-hash.js';
 import { errorCodeOf } from '../../lib/errors.js';
-import { digestFile, readChunks, snapshotFile, type ChunkIdentity } from '../../lib/producer/file-chunker.js';
+import { digestFile, readChunkRecords, readChunks, snapshotFile, type ChunkIdentity } from '../../lib/producer/file-chunker.js';
+import { crc32c } from '@node-rs/crc32';
 import type { DataFileChunk } from '../../lib/types.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -143,6 +144,59 @@ test('a file rewritten between digest and read (same size) is ERR_FILE_CHANGED a
   assert.deepEqual(yielded, [1, 2, 3], 'chunks before the change were still good');
   assert.match(err.message, /chunk 4/);
 });
+
+test('a file rewritten between digest and read with its size and mtime restored is ERR_FILE_CHANGED at the changed chunk', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'x.dat');
+  const content = randomBytes(5 * CHUNK + 100);
+  await writeFile(path, content);
+  // A whole-second mtime, so that utimes restores it exactly and size/mtime cannot tell.
+  await utimes(path, 1_700_000_000, 1_700_000_000);
+  const digest = await digestFile(path, CHUNK);
+  assert.deepEqual(
+    digest.chunkCrcs,
+    Array.from({ length: 6 }, (_, i) => crc32c(content.subarray(i * CHUNK, (i + 1) * CHUNK)) >>> 0),
+    'the first read records each chunk\'s CRC-32C',
+  );
+  const changed = Buffer.from(content);
+  changed[3 * CHUNK + 7] = changed[3 * CHUNK + 7]! ^ 0xff; // inside chunk 4
+  await writeFile(path, changed);
+  await utimes(path, 1_700_000_000, 1_700_000_000);
+  const now = await snapshotFile(path);
+  assert.deepEqual({ size: now.size, mtime: now.mtime }, { size: digest.size, mtime: digest.mtime }, 'size and mtime are as the digest saw them');
+
+  const yielded: number[] = [];
+  const err = await rejectsWithCode(
+    (async () => {
+      for await (const { chunk } of readChunkRecords(path, digest, IDENTITY)) yielded.push(chunk.chunkI);
+    })(),
+    'ERR_FILE_CHANGED',
+    path,
+  );
+  assert.deepEqual(yielded, [1, 2, 3], 'chunks before the change were still good');
+  assert.match(err.message, /chunk 4/);
+});
+
+for (const legacy of [false, true]) {
+  test(`record values of the second read are what encodeChunk writes, and their chunk_hash is SHA-512 of the data sent (${legacy ? '9' : '10'} fields)`, async (t) => {
+    const dir = await tempDir(t);
+    const path = join(dir, 'x.dat');
+    const content = randomBytes(3 * CHUNK + 17);
+    await writeFile(path, content);
+    const digest = await digestFile(path, CHUNK);
+    const offsets: number[] = [];
+    for await (const { chunk, value } of readChunkRecords(path, digest, IDENTITY, { legacy })) {
+      assert.deepEqual(value, encodeChunk(chunk, { legacy }));
+      const back = decodeChunk(value, { verifyHash: true });
+      assert.deepEqual(back.data, content.subarray(chunk.chunkOffsetWrite, chunk.chunkOffsetWrite + CHUNK));
+      assert.deepEqual(back.chunkHash, sha512(back.data));
+      assert.deepEqual(back.fileHash, sha512(content));
+      assert.equal(back.fileMtime, legacy ? null : digest.mtime);
+      offsets.push(back.chunkOffsetWrite);
+    }
+    assert.deepEqual(offsets, [0, CHUNK, 2 * CHUNK, 3 * CHUNK]);
+  });
+}
 
 test('a file truncated between digest and read is ERR_FILE_CHANGED', async (t) => {
   const dir = await tempDir(t);
