@@ -5,7 +5,8 @@
  *
  * In: the `sections` of a parsed config (config-file.ts). Out, one function per consumer of
  * settings: `kafkaClientOptions` ([broker]: brokers, clientId, ssl, sasl — what `createKafka()`
- * takes), `producerOptions` ([producer]), `consumerOptions` ([consumer]), `s3Options` ([s3]).
+ * takes), `producerOptions` ([producer]), `consumerOptions` ([consumer]), `s3Options` ([s3]),
+ * `clientSectionOptions` ([client]: this toolkit's own client choices, e.g. `engine`).
  * Each returns `warnings: string[]`, every one starting with the `section.key` it is about:
  * unknown keys, keys another role owns, settings the toolkit accepts but does not use. Nothing
  * is dropped silently.
@@ -26,6 +27,7 @@ import { join } from 'node:path';
 import type { KafkaConfig } from 'kafkajs';
 import { ConfigError } from '../errors.js';
 import type { ConfigSections } from './config-file.js';
+import { CLIENT_SECTION, KAFKA_ENGINES, type KafkaEngine } from './kafka-engine-option.js';
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -136,6 +138,7 @@ const SECTION_NOTES: Record<string, string | null> = {
   producer: null,
   consumer: null,
   s3: null,
+  client: null,
   kafkacrypto: 'KafkaCrypto encryption is not supported: records are produced and consumed unencrypted',
   heartbeat: "OpenMSIStream's heartbeat topic is not supported; section ignored",
   log: "OpenMSIStream's log topic is not supported; section ignored",
@@ -454,6 +457,26 @@ export function consumerOptions(sections: ConfigSections): ConsumerOptions {
 export function consumerGroupId(sections: ConfigSections, given?: string): string {
   if (given !== undefined && given !== '') return given;
   return consumerOptions(sections).groupId ?? CREATE_NEW_GROUP_ID;
+}
+
+export interface ClientSectionOptions {
+  /** [client] engine: the Kafka client library (kafka-engine-option.ts); undefined when absent. */
+  engine?: KafkaEngine;
+  warnings: string[];
+}
+
+/**
+ * [client]: settings of this toolkit, not librdkafka's, so they live outside [broker] where
+ * OpenMSIStream would hand them to librdkafka. Unknown keys are warnings.
+ */
+export function clientSectionOptions(sections: ConfigSections): ClientSectionOptions {
+  const out: ClientSectionOptions = { warnings: [] };
+  for (const [key, value] of Object.entries(sections[CLIENT_SECTION] ?? {})) {
+    const s: Setting = { section: CLIENT_SECTION, key, value };
+    if (key === 'engine') out.engine = oneOf(s, KAFKA_ENGINES);
+    else out.warnings.push(`${where(s)}: unknown key, ignored`);
+  }
+  return out;
 }
 
 /** S3 settings from [s3]: all four keys are required, as OpenMSIStream's S3Service needs them. */

@@ -12,6 +12,12 @@
  * chatter for a file pipeline), DEBUG -> trace. kafkajs's own level follows the pino level so it
  * does not build entries nobody will see. Without a logger kafkajs is silent.
  *
+ * Engines: kafkajs (the default) or librdkafka (`engine`, else the DATAFILE_STREAM_KAFKA_ENGINE
+ * variable; lib/config/kafka-engine-option.ts). librdkafka runs through the adapters in
+ * librdkafka-engine.ts, which keep kafkajs's interfaces; where its optional native build is not
+ * there, kafkajs runs and that is logged once. The kafkajs codecs and speed patches are applied
+ * only when a kafkajs client is built: librdkafka has its own codecs.
+ *
  * Retry noise goes to debug: kafkajs logs every failed connection attempt, retried request and
  * consumer restart at error level ("Crash: KafkaJSNumberOfRetriesExceeded" is followed by a
  * restart, not an exit), about 300 lines in a short outage. Instead a client that had reached
@@ -23,8 +29,11 @@
 import type { ConnectionOptions } from 'node:tls';
 import kafkajs, { type Kafka, type LogEntry, type RetryOptions, type SASLOptions, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
+import { chooseKafkaEngine, type KafkaEngine } from '../config/kafka-engine-option.js';
+import type { CompressionName } from '../config/kafka-options.js';
 import { registerCodecs } from './compression.js';
 import { applyKafkajsSpeedPatches } from './kafkajs-speed-patches.js';
+import { createLibrdkafkaKafka, librdkafkaLogger } from './librdkafka-engine.js';
 
 const { Kafka: KafkaClass, logLevel: KafkaLogLevel } = kafkajs;
 
@@ -42,6 +51,15 @@ export interface CreateKafkaOptions {
    * self-check) before building this client. Default true; false leaves kafkajs as installed.
    */
   kafkajsSpeedPatches?: boolean;
+  /** The client library; default: $DATAFILE_STREAM_KAFKA_ENGINE, else kafkajs. */
+  engine?: KafkaEngine;
+  /**
+   * librdkafka only, where codec and acks belong to the producer, not the send: the codec every
+   * producer of this client compresses with (default lz4, the toolkit's), acks, message.max.bytes.
+   */
+  compression?: CompressionName;
+  acks?: -1 | 0 | 1;
+  maxMessageBytes?: number;
 }
 
 export const DEFAULT_CLIENT_ID = 'datafile-stream';
@@ -55,8 +73,8 @@ function pinoMethod(level: number): PinoMethod {
   return 'trace';
 }
 
-/** The lowest kafkajs level whose entries the logger would keep. */
-function kafkajsLevel(logger: Logger | undefined): number {
+/** The lowest kafkajs level whose entries the logger would keep (the librdkafka binding uses the same scale). */
+export function kafkajsLevel(logger: Logger | undefined): number {
   if (!logger) return KafkaLogLevel.NOTHING;
   if (logger.isLevelEnabled('trace')) return KafkaLogLevel.DEBUG;
   if (logger.isLevelEnabled('debug')) return KafkaLogLevel.INFO;
@@ -144,7 +162,39 @@ export function kafkaReachable(kafka: Kafka): void {
   reachabilityOf.get(kafka)?.reached();
 }
 
+/** The kafkajs-typed client on the chosen engine (see the header). */
 export function createKafka(options: CreateKafkaOptions): Kafka {
+  const engine = options.engine ?? chooseKafkaEngine({});
+  const librdkafka = engine === 'librdkafka' ? createLibrdkafka(options) : undefined;
+  return librdkafka ?? createKafkajs(options);
+}
+
+function createLibrdkafka(options: CreateKafkaOptions): Kafka | undefined {
+  const { logger } = options;
+  const reachability = logger && new KafkaReachability(logger.child({ component: 'kafka' }));
+  const kafka = createLibrdkafkaKafka(
+    {
+      brokers: options.brokers,
+      clientId: options.clientId ?? DEFAULT_CLIENT_ID,
+      ...(options.ssl !== undefined && { ssl: options.ssl }),
+      ...(options.sasl !== undefined && { sasl: options.sasl }),
+      ...(options.connectionTimeout !== undefined && { connectionTimeout: options.connectionTimeout }),
+      ...(options.requestTimeout !== undefined && { requestTimeout: options.requestTimeout }),
+      ...(options.retry !== undefined && { retry: options.retry }),
+      logLevel: kafkajsLevel(logger),
+      ...(logger && { logger: librdkafkaLogger(logger, reachability) }),
+      compression: options.compression ?? 'lz4',
+      ...(options.acks !== undefined && { acks: options.acks }),
+      ...(options.maxMessageBytes !== undefined && { maxMessageBytes: options.maxMessageBytes }),
+      kafkajsAdmin: () => createKafkajs({ ...options, logger: undefined }).admin(),
+    },
+    logger,
+  );
+  if (kafka && reachability) reachabilityOf.set(kafka, reachability);
+  return kafka;
+}
+
+function createKafkajs(options: CreateKafkaOptions): Kafka {
   registerCodecs();
   const { logger } = options;
   if (options.kafkajsSpeedPatches !== false) applyKafkajsSpeedPatches(logger ? { logger } : {});

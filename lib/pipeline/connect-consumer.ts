@@ -72,7 +72,7 @@ function freshGroupIfAsked(asked: string, logger: Logger): string {
 
 function clientOf(options: ConsumerPipelineOptions): { kafka: Kafka; brokers: string[]; settings: Partial<ConsumerOptions> } {
   if (options.kafka !== undefined) return { kafka: options.kafka, brokers: options.brokers ?? [], settings: options.consumerOptions ?? {} };
-  const setup = kafkaFromConfig(options.config, 'consumer', options.logger, { allowPlaintext: options.allowPlaintext === true });
+  const setup = kafkaFromConfig(options.config, 'consumer', options.logger, { allowPlaintext: options.allowPlaintext === true, engine: options.kafkaEngine });
   return { kafka: setup.kafka, brokers: kafkaClientOptions(setup.config.sections, 'consumer').brokers, settings: setup.consumer };
 }
 

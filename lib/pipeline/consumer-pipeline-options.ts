@@ -16,7 +16,7 @@ export const CREATE_NEW = 'create_new';
 
 /** Where the consumer comes from: an OpenMSIStream config file, or a kafkajs client the app has. */
 export type ConsumerConnection =
-  | { config: string; kafka?: undefined; allowPlaintext?: boolean }
+  | { config: string; kafka?: undefined; allowPlaintext?: boolean; /** librdkafka or kafkajs (lib/config/kafka-engine-option.ts). */ kafkaEngine?: string }
   | {
       kafka: Kafka;
       config?: undefined;

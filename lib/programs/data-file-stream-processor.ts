@@ -51,6 +51,8 @@ export interface ProcessorOptions {
   loggerFileFormat: 'text' | 'json';
   /** Run with a config that asks for KafkaCrypto encryption, reading plaintext on purpose. */
   allowPlaintext: boolean;
+  /** The Kafka client library (--kafka_engine): librdkafka or kafkajs; default from the config or environment. */
+  kafkaEngine?: string;
   /** Read q/c from stdin and handle SIGINT/SIGTERM (true for programs, false for library use). */
   interactive: boolean;
 }
@@ -132,6 +134,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       interactive: o.interactive,
       retryFailed: o.retryFailed,
       allowPlaintext: o.allowPlaintext,
+      ...(o.kafkaEngine !== undefined && { kafkaEngine: o.kafkaEngine }),
       ...(o.updateSeconds !== undefined && { updateSeconds: o.updateSeconds }),
       ...(o.downloadRegex && { downloadRegex: o.downloadRegex }),
       ...(o.untilIdle !== undefined && { untilIdle: o.untilIdle }),
@@ -183,6 +186,7 @@ function optionsFromArguments(a: ParsedArguments, className: string): ProcessorO
       loggerFileFormat: a.logger_file_format === 'json' ? 'json' : 'text',
       ...(typeof a.update_seconds === 'number' && a.update_seconds > 0 && { updateSeconds: a.update_seconds }),
       allowPlaintext: a.allow_plaintext === true,
+      ...(typeof a.kafka_engine === 'string' && { kafkaEngine: a.kafka_engine }),
       interactive: true,
     },
     className,

@@ -39,7 +39,7 @@ export interface ConnectedProducer {
 export async function connectProducer(args: ParsedArguments, logger: Logger): Promise<ConnectedProducer> {
   const topic = topicOf(args, logger);
   const maxBytesInFlight = Number(args.queue_max_size) * 1024 * 1024;
-  const setup = kafkaFromConfig(String(args.config), 'producer', logger, { allowPlaintext: args.allow_plaintext === true });
+  const setup = kafkaFromConfig(String(args.config), 'producer', logger, { allowPlaintext: args.allow_plaintext === true, engine: args.kafka_engine as string | undefined });
   const compression = compressionFromName(setup.producer.compression);
   const brokerList = kafkaClientOptions(setup.config.sections, 'producer').brokers;
   const brokers = brokerList.join(',');
