@@ -12,7 +12,7 @@
  * required only here, only when this engine is chosen, so the main entry never loads it. (A
  * `require`, not `import()`: `createKafka` is synchronous and used so in many places; a
  * CommonJS package loads the same either way.) When it cannot be loaded, the caller runs kafkajs
- * and this module warns once per process, with the reason.
+ * and this module warns once per process, with the reason; when it runs, it says so once at info.
  *
  * Logging: the binding's log lines go to a `{ component: 'librdkafka' }` child: errors and
  * warnings as such, info at debug, debug at trace. Lines that say a broker cannot be reached
@@ -43,6 +43,7 @@ interface RdModule {
 
 let loaded: { module?: RdModule; error?: unknown } | undefined;
 let fallbackWarned = false;
+let engineSaid = false;
 
 /** The package, or the reason it cannot be loaded (cached: a failed native load does not heal). */
 export function loadLibrdkafka(): { module?: RdModule; error?: unknown } {
@@ -108,6 +109,10 @@ export function createLibrdkafkaKafka(input: LibrdkafkaEngineInput, logger: Logg
   if (!module) {
     warnLibrdkafkaFallback(logger, error);
     return undefined;
+  }
+  if (!engineSaid) {
+    engineSaid = true;
+    logger?.info({ component: 'kafka', engine: 'librdkafka', version: module.librdkafkaVersion }, 'Kafka engine: librdkafka');
   }
   const rd = new module.KafkaJS.Kafka(commonConfig(input));
   const admin = (config?: { retry?: ProducerConfig['retry'] }): Admin => {
