@@ -4,8 +4,9 @@
  * then yields the chunks one at a time, re-read from disk into their record values and checked
  * against the first pass by CRC-32C, so a file that changes while it is being sent is caught
  * chunk by chunk (ERR_FILE_CHANGED) as well as by size/mtime. A third SHA-512 pass would catch
- * the same change at about ten times the cost; the chunk_hash sent is the first pass's SHA-512,
- * and the CRC match ties it to the bytes sent.
+ * the same change at about eight times the cost; the chunk_hash sent is the first pass's SHA-512,
+ * and the CRC match ties it to the bytes sent. A change the CRC misses (one in 2^32) still never
+ * passes as data: its chunk_hash no longer matches, and consumers verify every chunk's SHA-512.
  * The hashing runs on worker threads (the file's and the chunks' beside each other,
  * off-thread-sha512.ts): this thread reads, CRCs, copies to the workers and sends.
  *
