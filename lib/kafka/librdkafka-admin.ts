@@ -4,7 +4,7 @@
  *
  * In: the inner admin, and a factory for a kafkajs admin on the same connection settings.
  * Out: connect, disconnect, listTopics, createTopics, fetchTopicMetadata, fetchTopicOffsets,
- * fetchOffsets (passed through), describeCluster and describeConfigs.
+ * deleteTopics, fetchOffsets (passed through), describeCluster and describeConfigs.
  *
  * Its KafkaJS API has neither describeCluster nor describeConfigs. The toolkit asks them once
  * per upload, to learn whether the broker creates topics (ensure-topic.ts), so they go to a
@@ -46,6 +46,10 @@ export class LibrdkafkaAdmin {
   createTopics(options: { topics: ITopicConfig[]; validateOnly?: boolean; waitForLeaders?: boolean; timeout?: number }): Promise<boolean> {
     const { waitForLeaders: _w, validateOnly: _v, ...rest } = options;
     return kafkajsErrors(this.#inner.createTopics(rest));
+  }
+
+  deleteTopics(options: { topics: string[]; timeout?: number }): Promise<void> {
+    return kafkajsErrors(this.#inner.deleteTopics(options));
   }
 
   async fetchTopicMetadata(options?: Parameters<Admin['fetchTopicMetadata']>[0]): Promise<{ topics: ITopicMetadata[] }> {
