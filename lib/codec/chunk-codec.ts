@@ -55,13 +55,19 @@ export interface ChunkRecordSpace {
  * `encodeChunk` without the copy: the value is allocated at its final size with every field
  * written around a `data` region of `dataLength` bytes, for the caller to fill (an uploader reads
  * the file straight into it). Until it is filled the region holds whatever memory held before.
+ * `allocate` gives the value's bytes (any content), e.g. from a pool of values no longer in use.
  */
-export function allocateChunkRecord(chunk: Omit<DataFileChunk, 'data'>, dataLength: number, options: EncodeOptions = {}): ChunkRecordSpace {
+export function allocateChunkRecord(
+  chunk: Omit<DataFileChunk, 'data'>,
+  dataLength: number,
+  options: EncodeOptions = {},
+  allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
+): ChunkRecordSpace {
   assertEncodable(chunk, dataLength, false);
-  return layOut(chunk, dataLength, options);
+  return layOut(chunk, dataLength, options, allocate);
 }
 
-function layOut(chunk: Omit<DataFileChunk, 'data'>, dataLength: number, options: EncodeOptions): ChunkRecordSpace {
+function layOut(chunk: Omit<DataFileChunk, 'data'>, dataLength: number, options: EncodeOptions, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): ChunkRecordSpace {
   const legacy = options.legacy === true;
   const head = fieldEncoder.encode([
     chunk.filename,
@@ -76,7 +82,7 @@ function layOut(chunk: Omit<DataFileChunk, 'data'>, dataLength: number, options:
   // `head` is a fixarray of 8; its header becomes 9 or 10 and the remaining fields follow.
   const bin = binHeader(dataLength);
   const dataAt = head.byteLength + bin.length;
-  const value = Buffer.allocUnsafe(dataAt + dataLength + (legacy ? 0 : 9));
+  const value = allocate(dataAt + dataLength + (legacy ? 0 : 9));
   value.set(head, 0);
   value[0] = legacy ? 0x99 : 0x9a;
   value.set(bin, head.byteLength);

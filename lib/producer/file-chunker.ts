@@ -154,7 +154,12 @@ export interface ChunkRead {
  * compared with the first read by CRC-32C; its chunk_hash is the first read's SHA-512 of the same
  * bytes. A chunk that differs is ERR_FILE_CHANGED.
  */
-export async function* readChunkRecords(path: string, digest: FileDigest, identity: ChunkIdentity, options: EncodeOptions = {}): AsyncGenerator<ChunkRead> {
+export async function* readChunkRecords(
+  path: string,
+  digest: FileDigest,
+  identity: ChunkIdentity,
+  options: EncodeOptions & { allocate?: (bytes: number) => Buffer } = {},
+): AsyncGenerator<ChunkRead> {
   const nTotalChunks = digest.chunkHashes.length;
   let handle;
   try {
@@ -175,7 +180,7 @@ export async function* readChunkRecords(path: string, digest: FileDigest, identi
         nTotalChunks,
         fileMtime: digest.mtime > 0 ? digest.mtime : null,
       };
-      const { value, data } = allocateChunkRecord(fields, length, options);
+      const { value, data } = allocateChunkRecord(fields, length, options, options.allocate);
       const filled = await readFully(handle, data, offset);
       if (filled !== length || !(await sameAsFirstRead(data, digest, i))) {
         throw new UploadError('ERR_FILE_CHANGED', `${path} changed while it was being sent (chunk ${i + 1})`, { path });

@@ -16,6 +16,7 @@ import { UploadError } from '../errors.js';
 import { chunkKey } from '../codec/chunk-codec.js';
 import { digestFile, readChunkRecords, sameSnapshot, snapshotFile, type FileDigest } from './file-chunker.js';
 import type { ChunkProducer } from './chunk-producer.js';
+import { RecordPool } from './record-pool.js';
 import { validateUploadFileLimits, type UploadFileLimits } from './upload-file-options.js';
 
 /** `chunkSize` (default 512 KiB, a power of two) and `maxGenerations`: upload-file-options.ts. */
@@ -61,6 +62,8 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
     subdirStr: options.subdirStr ?? '',
     filenameAppend: options.filenameAppend ?? '',
   };
+  // Each value is read into again once the broker acknowledged it (record-pool.ts).
+  const pool = new RecordPool();
   let lastError: unknown;
   for (let generation = 1; generation <= maxGenerations; generation++) {
     try {
@@ -69,15 +72,22 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
       throwIfStopped(options.signal, path);
       const skip = options.alreadySent?.(digest);
       const acks: Promise<void>[] = [];
-      for await (const { chunk, value } of readChunkRecords(path, digest, identity, { legacy: options.legacy === true })) {
+      const records = readChunkRecords(path, digest, identity, { legacy: options.legacy === true, allocate: (bytes) => pool.take(bytes) });
+      for await (const { chunk, value } of records) {
         if (options.signal?.aborted) {
           await Promise.allSettled(acks);
           throwIfStopped(options.signal, path);
         }
-        if (skip?.has(chunk.chunkI)) continue;
+        if (skip?.has(chunk.chunkI)) {
+          pool.give(value);
+          continue;
+        }
         const { acked } = await producer.send(chunkKey(chunk), value);
         const chunkI = chunk.chunkI;
-        const done = options.onAcked ? acked.then(() => options.onAcked!(chunkI)) : acked;
+        const done = acked.then(() => {
+          pool.give(value);
+          options.onAcked?.(chunkI);
+        });
         // Awaited with the others below; until then a failed batch must not be an unhandled
         // rejection (that ends the process): the loop is still reading and sending chunks.
         done.catch(() => undefined);
