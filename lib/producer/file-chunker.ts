@@ -103,7 +103,8 @@ async function hashChunks(handle: FileHandle, expectedSize: number, chunkSize: n
   // Small files are hashed inline: a trip to a worker would cost more than the hashing.
   const fileHash = runningHashFor(expectedSize, 'files');
   const newChunkHash = () => runningHashFor(Math.min(chunkSize, expectedSize), 'chunks');
-  const buffer = Buffer.allocUnsafe(Math.min(chunkSize, READ_BYTES));
+  // Sized to the file when it is small: a many-file upload then reads from Node's shared slab.
+  const buffer = Buffer.allocUnsafe(Math.min(chunkSize, READ_BYTES, Math.max(expectedSize, 4096)));
   const chunkHashes: Array<Buffer | Promise<Buffer>> = [];
   const crcs: number[] = [];
   let chunkHash = newChunkHash();
