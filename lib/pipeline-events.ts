@@ -58,8 +58,11 @@ export interface Settlement {
 export type AssemblyEvent =
   /** A new chunk for the sink to store; `restored` chunks are already in staging (journal). */
   | { kind: 'chunk'; file: FileRef; chunk: DataFileChunk; position: RecordPosition; restored?: boolean }
-  /** Another record for a chunk the file already has: the sink may release it once durable. */
-  | { kind: 'duplicate'; file: FileRef; chunkOffset: number; position: RecordPosition }
+  /**
+   * Another record for a chunk the file already has: the sink may release it once durable. Its
+   * `chunk` lets a sink that verifies chunks by their file's hash check the copy against the bytes held.
+   */
+  | { kind: 'duplicate'; file: FileRef; chunkOffset: number; position: RecordPosition; chunk?: DataFileChunk }
   | { kind: 'complete'; file: FileRef; positions: RecordPosition[] }
   | { kind: 'drop'; file: FileRef; positions: RecordPosition[]; outcome: Outcome; error?: DataFileStreamError }
   | Settlement;
@@ -88,6 +91,8 @@ export interface JournalChunk {
   length: number;
   chunkI: number;
   position: RecordPosition;
+  /** The chunk's chunk_hash, so a file whose hash fails after a restart can still be checked chunk by chunk. */
+  chunkHash?: Buffer;
 }
 
 /** A partial file the staging journal (lib/sinks/staging-journal.ts) restores after a restart: the assembler resumes it. */

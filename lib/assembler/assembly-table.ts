@@ -25,11 +25,11 @@
  */
 import { AssemblyError, type ErrorCode, UnsafePathError } from '../errors.js';
 import { safeRelativePath } from '../paths/safe-path.js';
-import type { ChunkRecord, DataFileChunk, RecordPosition } from '../types.js';
+import type { ChunkRecord, DataFileChunk, FileIdentity, RecordPosition } from '../types.js';
 import { type AssemblyTableOptions, validateAssemblyTableOptions } from './assembly-table-options.js';
-import { FileGeneration, type FileState, knownMtime } from './file-generation.js';
+import { type ChunkSlot, FileGeneration, type FileState, knownMtime } from './file-generation.js';
 
-export type { FileState } from './file-generation.js';
+export type { ChunkSlot, FileState } from './file-generation.js';
 
 interface DecisionBase {
   /** Copy of the record's position. */
@@ -163,6 +163,26 @@ export class AssemblyTable {
     if (open) this.#remember(`${key}\0${open.fileHashHex}`, 'superseded');
     const base = { kind: 'accepted', key, file, isNewFile: true, complete: file.complete, position } as const;
     return open ? { ...base, replaced: open, settle: open.positions } : { ...base, settle: [] };
+  }
+
+  /**
+   * Puts back, as open and partial, a generation that was finished complete but whose file hash
+   * did not match: `chunks` are the ones that checked out against their own chunk hashes (the
+   * others were bad and are wanted again), `positions` the records it still holds. Later chunks
+   * of it are accepted again, so a good re-delivery of a bad chunk completes it. Undefined when
+   * another generation of the path is open by now (the caller then drops this one as mismatched).
+   */
+  reopen(file: FileIdentity, chunks: readonly ChunkSlot[], positions: readonly RecordPosition[], now: number = Date.now()): FileState | undefined {
+    if (this.#files.has(file.key)) return undefined;
+    const identity = safeRelativePath(file.subdirStr, file.filename, file.filenameAppend);
+    const hashHex = file.fileHash.toString('hex');
+    const first = { ...file, chunkHash: file.fileHash, chunkOffsetWrite: 0, chunkI: 1, data: Buffer.alloc(0) };
+    const generation = new FileGeneration(file.key, identity, first, hashHex, now);
+    for (const c of chunks) generation.addSlot(c);
+    for (const p of positions) generation.hold(copyPosition(p), now);
+    this.#finished.delete(`${file.key}\0${hashHex}`);
+    this.#files.set(file.key, generation);
+    return generation;
   }
 
   /** Removes a generation whose file was handled (processed, failed for good, or mismatched). */

@@ -18,11 +18,13 @@ import { AssemblyError, UnsafePathError, type DataFileStreamError } from '../err
 import { safeRelativePath } from '../paths/safe-path.js';
 import { EMPTY_SHA512 } from '../codec/chunk-hash.js';
 import { crashPoint } from '../faults/crash-point.js';
-import type { AssemblyEvent, FileRef, JournalFile, Outcome, SourceItem } from '../pipeline-events.js';
+import type { AssemblyEvent, FileRef, JournalFile, Outcome, Settlement, SourceItem } from '../pipeline-events.js';
 import { fileIdentity, type ChunkRecord, type FileIdentity, type RecordPosition } from '../types.js';
-import { AssemblyTable, type FileState } from './assembly-table.js';
+import { AssemblyTable, type ChunkSlot, type FileState } from './assembly-table.js';
 import { registryFile } from '../registry/file-registry.js';
 import type { AssemblyTableOptions } from './assembly-table-options.js';
+import { VerifyingFiles } from './verifying-files.js';
+import { UnusedRecordChecks } from './unused-records.js';
 
 /** The registry questions the assembler asks (lib/registry/file-registry.ts answers them). */
 export interface AssemblerRegistry {
@@ -42,6 +44,11 @@ export interface ChunkAssemblerOptions {
   onRejected?: (position: RecordPosition, error: DataFileStreamError) => void;
   /** Partial files found in the staging journal at start: assembled on from where they were. */
   restore?: readonly JournalFile[];
+  /**
+   * A later stage checks each complete file's hash and gives its verdict (`fileVerified` or
+   * `reopenFile`): copies of the file's chunks that arrive before it wait for it.
+   */
+  verdictsFromSink?: boolean;
 }
 
 export class ChunkAssembler extends Transform {
@@ -50,6 +57,8 @@ export class ChunkAssembler extends Transform {
   readonly #refs = new Map<FileState, FileRef>();
   readonly #next = new Map<number, bigint>();
   #generation = 0;
+  readonly #verifying = new VerifyingFiles();
+  readonly #unused = new UnusedRecordChecks();
 
   constructor(options: ChunkAssemblerOptions) {
     super({ objectMode: true, highWaterMark: 16 });
@@ -85,6 +94,54 @@ export class ChunkAssembler extends Transform {
     return true;
   }
 
+  /**
+   * Puts back a complete file whose rebuilt bytes did not match file_hash, without the chunks a
+   * sink found bad against their own chunk hashes: it is open and partial again, holding
+   * `positions`, and a good re-delivery of those chunks completes it. False when that cannot be
+   * (input ended, or another generation of the path is open): the caller drops the file then.
+   */
+  reopenFile(ref: FileRef, chunks: readonly ChunkSlot[], positions: readonly RecordPosition[]): boolean {
+    if (this.writableEnded || this.destroyed) {
+      this.fileVerified(ref);
+      return false;
+    }
+    const state = this.#table.reopen(ref, chunks, positions);
+    const waited = this.#verifying.end(ref.key, ref.fileHash);
+    if (!state) {
+      this.#settleCopies(waited);
+      return false;
+    }
+    this.#refs.set(state, ref);
+    this.#o.logger.info({ file: ref.relativePath, missing: ref.nTotalChunks - chunks.length }, 'file reopened: waiting for good copies of its bad chunks');
+    for (const record of waited) this.#add(record);
+    return true;
+  }
+
+  /** The sink's verdict on a complete file was final (placed, or dropped): copies that waited are skipped. */
+  fileVerified(ref: FileRef): void {
+    this.#settleCopies(this.#verifying.end(ref.key, ref.fileHash));
+  }
+
+  #settleCopies(records: readonly ChunkRecord[]): void {
+    for (const r of records) this.#settleUnused(r, { kind: 'settle', positions: [positionOf(r)], outcome: 'skipped' });
+  }
+
+  /**
+   * Settles a record whose data no file uses. When the sink verifies chunks by their file's hash,
+   * the record's own hash is checked first (unused-records.ts): a corrupt one is rejected.
+   */
+  #settleUnused(record: ChunkRecord, settlement: Settlement): void {
+    if (!this.#o.verdictsFromSink || settlement.outcome === 'rejected') {
+      this.push(settlement);
+      return;
+    }
+    this.#unused.check(record.chunk, (error) => {
+      if (this.destroyed) return;
+      if (error) this.#reject(positionOf(record), error);
+      else this.push(settlement);
+    });
+  }
+
   override _construct(callback: (error?: Error | null) => void): void {
     for (const file of this.#o.restore ?? []) this.#restore(file);
     callback();
@@ -105,7 +162,8 @@ export class ChunkAssembler extends Transform {
       const chunk = {
         filename: file.filename,
         fileHash: file.fileHash,
-        chunkHash: EMPTY_SHA512,
+        // The journal keeps chunk hashes since they are checked only when a file's hash fails; an older journal did not.
+        chunkHash: c.chunkHash ?? EMPTY_SHA512,
         chunkOffsetWrite: c.offset,
         chunkI: c.chunkI,
         nTotalChunks: file.nTotalChunks,
@@ -159,15 +217,16 @@ export class ChunkAssembler extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.#table.size > 0) this.#o.logger.info({ openFiles: this.#table.size }, 'input ended with files still incomplete; their records will be read again');
-    callback();
+    this.#unused.idle().then(() => callback(), callback);
   }
 
   #add(record: ChunkRecord): void {
+    if (this.#verifying.hold(record)) return;
     const { chunk } = record;
     const position: RecordPosition = { topic: record.topic, partition: record.partition, offset: record.offset };
     const early = this.#screen(record);
     if (early) {
-      this.push({ kind: 'settle', positions: [position], ...early });
+      this.#settleUnused(record, { kind: 'settle', positions: [position], ...early });
       return;
     }
     const decision = this.#table.add(record);
@@ -192,11 +251,11 @@ export class ChunkAssembler extends Transform {
       case 'duplicate': {
         // Held by its file; the sink may release it early once that chunk is durable in staging.
         const ref = this.#refs.get(decision.file);
-        if (ref) this.push({ kind: 'duplicate', file: ref, chunkOffset: chunk.chunkOffsetWrite, position });
+        if (ref) this.push({ kind: 'duplicate', file: ref, chunkOffset: chunk.chunkOffsetWrite, position, chunk });
         return;
       }
       case 'stale':
-        this.push({ kind: 'settle', positions: [...decision.settle], outcome: 'skipped' });
+        this.#settleUnused(record, { kind: 'settle', positions: [...decision.settle], outcome: 'skipped' });
         return;
       case 'rejected': {
         this.#reject(position, decision.error, false);
@@ -247,6 +306,7 @@ export class ChunkAssembler extends Transform {
    */
   #completed(ref: FileRef, finished: FileState): void {
     if (finished.receivedBytes === finished.size) {
+      if (this.#o.verdictsFromSink) this.#verifying.start(ref.key, ref.fileHash);
       this.push({ kind: 'complete', file: ref, positions: [...finished.positions] });
       return;
     }

@@ -55,7 +55,8 @@ export interface ResolvedPath {
 
 export type ChunkCheck = { verdict: 'new' } | { verdict: 'duplicate' } | { verdict: 'inconsistent'; reason: string };
 
-interface Slot {
+/** Where one chunk of a file lies. */
+export interface ChunkSlot {
   chunkI: number;
   offset: number;
   length: number;
@@ -75,8 +76,8 @@ export class FileGeneration implements FileState {
   readonly fileMtime: number | null;
   readonly firstSeenAt: number;
   #lastSeenAt: number;
-  #byOffset = new Map<number, Slot>();
-  #byIndex = new Map<number, Slot>();
+  #byOffset = new Map<number, ChunkSlot>();
+  #byIndex = new Map<number, ChunkSlot>();
   #positions: RecordPosition[] = [];
   #receivedBytes = 0;
   #size = 0;
@@ -161,7 +162,11 @@ export class FileGeneration implements FileState {
 
   /** Records a chunk that `check()` called new. */
   addChunk(chunk: DataFileChunk): void {
-    const slot: Slot = { chunkI: chunk.chunkI, offset: chunk.chunkOffsetWrite, length: chunk.data.length };
+    this.addSlot({ chunkI: chunk.chunkI, offset: chunk.chunkOffsetWrite, length: chunk.data.length });
+  }
+
+  /** Records a chunk by where it lies (a generation put back by `AssemblyTable.reopen`). */
+  addSlot(slot: ChunkSlot): void {
     this.#byOffset.set(slot.offset, slot);
     this.#byIndex.set(slot.chunkI, slot);
     this.#receivedBytes += slot.length;

@@ -172,7 +172,7 @@ export class MemoryBuffer extends StagingSink {
   async #spill(held: HeldFile): Promise<void> {
     for (const offset of [...held.chunks.keys()].sort((a, b) => a - b)) {
       const c = held.chunks.get(offset)!;
-      await this.area.write(held.ref, offset, held.data!.subarray(offset, offset + c.length), c.chunkI, c.position, held.openedAt);
+      await this.area.write(held.ref, offset, held.data!.subarray(offset, offset + c.length), c.chunkI, c.position, { since: held.openedAt });
     }
     for (const d of held.duplicates) this.area.noteDuplicate(held.ref, d.offset, d.position);
     held.duplicates = [];

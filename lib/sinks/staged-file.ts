@@ -77,7 +77,7 @@ export class StagedFile {
     } else if (offset === this.#nextOffset) {
       await this.#update(data);
       this.#nextOffset += data.length;
-      await this.#catchUp(handle);
+      await this.#catchUp();
     } else if (offset > this.#nextOffset && !this.#ahead.has(offset)) {
       this.#ahead.set(offset, data.length);
     } else {
@@ -100,27 +100,34 @@ export class StagedFile {
   }
 
   /** Hashes the chunks written ahead that now continue the hashed prefix. */
-  async #catchUp(handle: FileHandle): Promise<void> {
+  async #catchUp(): Promise<void> {
     for (let length = this.#ahead.get(this.#nextOffset); length !== undefined && this.#hashing; length = this.#ahead.get(this.#nextOffset)) {
       this.#ahead.delete(this.#nextOffset);
-      const piece = Buffer.allocUnsafe(length);
-      let filled = 0;
-      try {
-        while (filled < length) {
-          const { bytesRead } = await handle.read(piece, filled, length - filled, this.#nextOffset + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-      } catch (err) {
-        throw diskError(err, this.path);
-      }
-      if (filled < length) {
+      const piece = await this.readRange(this.#nextOffset, length);
+      if (piece.length < length) {
         this.#abandonHash(); // cannot happen for bytes just written; fall back to the full read
         return;
       }
       await this.#update(piece);
       this.#nextOffset += length;
     }
+  }
+
+  /** `length` bytes from `offset`, read back (from the page cache, usually). */
+  async readRange(offset: number, length: number): Promise<Buffer> {
+    const handle = await this.#open();
+    const piece = Buffer.allocUnsafe(length);
+    let filled = 0;
+    try {
+      while (filled < length) {
+        const { bytesRead } = await handle.read(piece, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+    } catch (err) {
+      throw diskError(err, this.path);
+    }
+    return piece.subarray(0, filled);
   }
 
   /** Bytes already in the file from an earlier run (restored from the journal). */

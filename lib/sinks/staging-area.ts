@@ -17,9 +17,33 @@ import { StagedFile } from './staged-file.js';
 import { stagingName } from '../paths/staging-names.js';
 import type { JournalChunk, StagingJournal } from './staging-journal.js';
 import { validateStagingLimits } from './staging-options.js';
+import { sha512Async } from '../codec/chunk-hash.js';
+
+/** A chunk in a staging file, kept so that a file whose hash is wrong can be checked chunk by chunk. */
+export interface WrittenChunk {
+  chunkI: number;
+  offset: number;
+  length: number;
+  /** Its chunk_hash; undefined when not known (restored from a journal that did not keep it). */
+  chunkHash: Buffer | undefined;
+  /** The record it came in (undefined: restored without one). */
+  position: RecordPosition | undefined;
+  /** Its bytes were checked against its chunk hash (by a copy that came again). */
+  verified: boolean;
+}
+
+/** The chunks of a staged file checked against their own chunk hashes. */
+export interface ChunkCheck {
+  good: WrittenChunk[];
+  bad: WrittenChunk[];
+  /** Chunks with no known chunk hash (restored from an older journal): not judged. */
+  unknown: WrittenChunk[];
+}
 
 interface Entry {
   ref: FileRef;
+  /** Every chunk in the staging file, by offset. */
+  written: Map<number, WrittenChunk>;
   staged: StagedFile;
   /** Its staging file's name (and its name in the journal). */
   name: string;
@@ -75,18 +99,24 @@ export class StagingArea {
   /**
    * `since`: when the file was first seen, if it was held elsewhere before it came here (the
    * memory buffer spilling a partial file): its `stageAfterMs` counts from then, not again.
+   * `chunkHash`: the chunk's own hash, for `checkChunks` (and the journal) when the chunk was not
+   * verified before it came here.
    */
-  async write(ref: FileRef, offset: number, data: Buffer, chunkI: number, position: RecordPosition, since?: number): Promise<void> {
+  async write(ref: FileRef, offset: number, data: Buffer, chunkI: number, position: RecordPosition, extra: { since?: number; chunkHash?: Buffer } = {}): Promise<void> {
     const entry = this.#entry(ref);
-    if (since !== undefined && since < entry.openedAt) entry.openedAt = since;
+    if (extra.since !== undefined && extra.since < entry.openedAt) entry.openedAt = extra.since;
     await entry.staged.write(offset, data);
     crashPoint('after-staging-write');
-    if (this.#o.journal) entry.unjournaled.push({ offset, length: data.length, chunkI, position });
+    // A copy: the decoded hash is a view into the fetched batch, which it would keep alive.
+    const chunkHash = extra.chunkHash ? Buffer.from(extra.chunkHash) : undefined;
+    entry.written.set(offset, { chunkI, offset, length: data.length, chunkHash, position, verified: false });
+    if (this.#o.journal) entry.unjournaled.push({ offset, length: data.length, chunkI, position, ...(chunkHash && { chunkHash }) });
   }
 
   /** A chunk restored from the journal: already in the staging file and durable. */
-  noteRestored(ref: FileRef, offset: number, length: number, position?: RecordPosition): void {
+  noteRestored(ref: FileRef, offset: number, length: number, position?: RecordPosition, extra: { chunkI?: number; chunkHash?: Buffer } = {}): void {
     const entry = this.#entry(ref);
+    if (extra.chunkI !== undefined) entry.written.set(offset, { chunkI: extra.chunkI, offset, length, chunkHash: extra.chunkHash, position, verified: false });
     entry.staged.noteExisting(offset, length);
     entry.durable.add(offset);
     if (position) lowest(entry.journaledFrom, position);
@@ -138,6 +168,76 @@ export class StagingArea {
    */
   released(ref: FileRef): boolean {
     return (this.#entries.get(nameOf(ref))?.journaledFrom.size ?? 0) > 0;
+  }
+
+  /**
+   * Reads each chunk of a complete file back from its staging file and checks it against its own
+   * chunk hash: which chunks are bad when the file's hash was wrong. Chunks are hashed on the
+   * chunk worker, one at a time (a file is checked this way only when its hash failed).
+   */
+  async checkChunks(ref: FileRef): Promise<ChunkCheck> {
+    const entry = this.#entry(ref);
+    const out: ChunkCheck = { good: [], bad: [], unknown: [] };
+    for (const chunk of [...entry.written.values()].sort((a, b) => a.offset - b.offset)) {
+      if (chunk.verified) {
+        out.good.push(chunk);
+        continue;
+      }
+      if (!chunk.chunkHash) {
+        out.unknown.push(chunk);
+        continue;
+      }
+      const bytes = await entry.staged.readRange(chunk.offset, chunk.length);
+      ((await sha512Async(bytes)).equals(chunk.chunkHash) ? out.good : out.bad).push(chunk);
+    }
+    return out;
+  }
+
+  /**
+   * Another copy of a chunk held here, already checked against its own hash: if the bytes held
+   * differ, they were corrupt, and the copy replaces them; if they are the same under another
+   * chunk hash, the held record's hash was. Returns that record (to be rejected), or undefined
+   * when the copy agrees with it (or the chunk is not here).
+   */
+  async replaceIfDifferent(ref: FileRef, offset: number, data: Buffer, chunkHash: Buffer, position: RecordPosition): Promise<RecordPosition | undefined> {
+    const chunk = this.#entries.get(nameOf(ref))?.written.get(offset);
+    if (!chunk || chunk.verified || chunk.length !== data.length) return undefined;
+    const entry = this.#entry(ref);
+    if ((await entry.staged.readRange(offset, chunk.length)).equals(data)) {
+      chunk.verified = true;
+      if (!chunk.chunkHash || chunk.chunkHash.equals(chunkHash)) return undefined;
+      // The same bytes under another chunk_hash: the held record's hash field was the corrupt part.
+      const held = chunk.position;
+      chunk.chunkHash = Buffer.from(chunkHash);
+      chunk.position = position;
+      return held;
+    }
+    const replaced = chunk.position;
+    await this.write(ref, offset, data, chunk.chunkI, position, { chunkHash });
+    entry.written.get(offset)!.verified = true;
+    entry.durable.delete(offset); // the new bytes are durable with the next checkpoint
+    return replaced;
+  }
+
+  /** Files in staging that are not complete (at the end of a run: their chunks were never judged). */
+  partialFiles(): FileRef[] {
+    return [...this.#entries.values()].filter((e) => !e.committing).map((e) => e.ref);
+  }
+
+  /**
+   * The file, checked after its hash was wrong, waits for good copies of its `bad` chunks: they
+   * leave its list (a re-delivery writes them again), are never journaled, and checkpoints stage
+   * the file again.
+   */
+  reopen(ref: FileRef, bad: readonly WrittenChunk[]): void {
+    const entry = this.#entry(ref);
+    const gone = new Set(bad.map((c) => c.offset));
+    for (const offset of gone) {
+      entry.written.delete(offset);
+      entry.durable.delete(offset);
+    }
+    entry.unjournaled = entry.unjournaled.filter((c) => !gone.has(c.offset));
+    entry.committing = false;
   }
 
   /** The file leaves staging (committed to its final path, or discarded). */
@@ -204,6 +304,7 @@ export class StagingArea {
     if (!entry) {
       entry = {
         ref,
+        written: new Map(),
         staged: new StagedFile(this.dir, name),
         name,
         openedAt: Date.now(),

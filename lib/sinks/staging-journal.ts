@@ -5,7 +5,7 @@
  *
  * An append-only file of JSON lines beside the staging files, one per consumer group and topic:
  *   {"t":"f","s":<staging name>,"k":<key>,"sd":..,"fn":..,"fa":..,"h":<file hash hex>,"n":<total>,"m":<mtime>}
- *   {"t":"c","s":<staging name>,"o":<chunk offset>,"l":<length>,"i":<chunk_i>,"tp":<topic>,"p":<partition>,"r":<record offset>}
+ *   {"t":"c","s":<staging name>,"o":<chunk offset>,"l":<length>,"i":<chunk_i>,"tp":<topic>,"p":<partition>,"r":<record offset>,"ch":<chunk hash hex, optional>}
  *   {"t":"d","s":<staging name>}   (the file left staging: placed and not journaled, settled, or discarded)
  * A chunk line is written only after the staging file holding it was fsynced, and the journal is
  * fsynced before the chunk's record is settled, so a committed offset is always covered by
@@ -25,7 +25,7 @@ export type { JournalChunk, JournalFile };
 
 type Line =
   | { t: 'f'; s: string; k: string; sd: string; fn: string; fa: string; h: string; n: number; m: number | null }
-  | { t: 'c'; s: string; o: number; l: number; i: number; tp: string; p: number; r: string }
+  | { t: 'c'; s: string; o: number; l: number; i: number; tp: string; p: number; r: string; ch?: string }
   | { t: 'd'; s: string };
 
 export function journalPath(stagingDir: string, topic: string, group: string): string {
@@ -134,7 +134,7 @@ async function readJournal(path: string, stagingDir: string): Promise<JournalFil
       const file = identityOf(line);
       if (file) files.set(line.s, { staging: line.s, file, chunks: [] });
     } else if (line.t === 'c') {
-      files.get(line.s)?.chunks.push({ offset: line.o, length: line.l, chunkI: line.i, position: { topic: line.tp, partition: line.p, offset: line.r } });
+      files.get(line.s)?.chunks.push(chunkOf(line));
     } else if (line.t === 'd') {
       files.delete(line.s);
     }
@@ -170,5 +170,12 @@ function identityOf(line: Extract<Line, { t: 'f' }>): FileIdentity | undefined {
 }
 
 function chunkLine(staging: string, c: JournalChunk): Line {
-  return { t: 'c', s: staging, o: c.offset, l: c.length, i: c.chunkI, tp: c.position.topic, p: c.position.partition, r: c.position.offset };
+  return { t: 'c', s: staging, o: c.offset, l: c.length, i: c.chunkI, tp: c.position.topic, p: c.position.partition, r: c.position.offset, ...(c.chunkHash && { ch: c.chunkHash.toString('hex') }) };
+}
+
+/** A chunk line read back; `ch` (its chunk hash) is absent in journals of earlier versions and kept only when well formed. */
+function chunkOf(line: Extract<Line, { t: 'c' }>): JournalChunk {
+  const chunk: JournalChunk = { offset: line.o, length: line.l, chunkI: line.i, position: { topic: line.tp, partition: line.p, offset: line.r } };
+  if (typeof line.ch === 'string' && /^[0-9a-f]{128}$/.test(line.ch)) chunk.chunkHash = Buffer.from(line.ch, 'hex');
+  return chunk;
 }

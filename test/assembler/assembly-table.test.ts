@@ -8,7 +8,7 @@ import {
 } from '../../lib/assembler/assembly-table.js';
 import { ASSEMBLY_TABLE_DEFAULTS, validateAssemblyTableOptions } from '../../lib/assembler/assembly-table-options.js';
 import { AssemblyError, UnsafePathError } from '../../lib/errors.js';
-import type { ChunkRecord, DataFileChunk, RecordPosition } from '../../lib/types.js';
+import { fileIdentity, type ChunkRecord, type DataFileChunk, type RecordPosition } from '../../lib/types.js';
 import { chunksOf as cutChunks, type ChunkSpec } from '../support/chunks-of.js';
 import { prng, seededBytes, shuffle } from '../support/seeded-random.js';
 
@@ -538,4 +538,40 @@ test('every record is settled exactly once: via a decision, a replaced generatio
     assert.deepEqual(settled.sort(), added.sort(), `seed ${seed}: every record settled exactly once`);
     assert.equal(table.size, 0);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// reopen: a complete file whose hash failed comes back without its bad chunks
+
+test('reopen puts a finished file back, partial, holding the kept records; a good copy of the missing chunk completes it', () => {
+  const table = new AssemblyTable();
+  const chunks = chunksOf(bytes(40, 11)); // 4 chunks
+  const records = chunks.map((c) => rec(c));
+  let last: AssemblyDecision | undefined;
+  for (const r of records) last = table.add(r);
+  const done = expectKind(last!, 'accepted');
+  assert.equal(done.complete, true);
+  const finished = table.finish(done.key)!;
+  expectKind(table.add(rec(chunks[2]!)), 'stale'); // finished: copies are skipped
+
+  const kept = [0, 1, 3].map((i) => ({ chunkI: chunks[i]!.chunkI, offset: chunks[i]!.chunkOffsetWrite, length: chunks[i]!.data.length }));
+  const held = [records[0]!, records[1]!, records[3]!].map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+  const reopened = table.reopen(fileIdentity(finished), kept, held)!;
+  assert.equal(reopened.complete, false);
+  assert.equal(reopened.receivedChunks, 3);
+  assert.deepEqual(reopened.positions, held);
+  const again = expectKind(table.add(rec(chunks[2]!)), 'accepted');
+  assert.equal(again.complete, true, 'the good copy of chunk 3 completes it');
+  assert.equal(again.file, reopened);
+});
+
+test('reopen refuses while another generation of the path is open', () => {
+  const table = new AssemblyTable();
+  const old = chunksOf(bytes(20, 12));
+  let d: AssemblyDecision | undefined;
+  for (const c of old) d = table.add(rec(c));
+  const finished = table.finish(expectKind(d!, 'accepted').key)!;
+  const newer = chunksOf(bytes(30, 13)); // more chunks: a newer generation
+  expectKind(table.add(rec(newer[0]!)), 'accepted');
+  assert.equal(table.reopen(fileIdentity(finished), [], []), undefined);
 });
