@@ -2,7 +2,10 @@
  * Builds the five stages over the shared parts, wired the way the guarantees need:
  * the assembler settles at once a re-read tail of a file processed, failed or mismatched before;
  * the source re-reads partial files another member staged (and committed past); each commit
- * carries, in its metadata, where the partial files staged here begin.
+ * carries, in its metadata, where the partial files staged here begin. On disk, chunks are
+ * verified by their file's hash (one SHA-512 pass instead of two): a chunk is checked against its
+ * own hash only when its file's hash fails, and the assembler then takes the file back, without
+ * its bad chunks, to wait for good copies. In memory, each chunk is verified as it arrives.
  */
 import type { Logger } from 'pino';
 import { ChunkAssembler } from '../assembler/chunk-assembler.js';
@@ -43,6 +46,7 @@ export function buildStages(o: ConsumerPipelineOptions, c: ConnectedConsumer, s:
     tracker: s.tracker,
     logger: logger.child({ stage: 'source' }),
     fromBeginning: c.fromBeginning,
+    decode: { verifyHash: o.mode === 'memory' },
     // Partial files another member staged (and committed past): read them again from there.
     ...(journal && { onAssignment: (partitions: number[]) => void resumeStagedElsewhere({ admin: c.admin, consumer: c.consumer, topic, groupId: c.groupId, partitions, own: ownStaged, logger }) }),
   });
@@ -55,8 +59,9 @@ export function buildStages(o: ConsumerPipelineOptions, c: ConnectedConsumer, s:
     ...(o.downloadRegex && { downloadRegex: o.downloadRegex }),
     reservedTopLevel: RESERVED_TOP_LEVEL,
     ...(journal && { restore: journal.restored }),
+    verdictsFromSink: o.mode !== 'memory',
   });
-  const sink = buildSink(o, s, logger);
+  const sink = buildSink(o, s, logger, assembler);
   // This member's own staged records, for the partitions it is assigned (journal: after a restart).
   const restored = restoredFrom(journal?.restored ?? []);
   function ownStaged(partition: number): bigint | undefined {
@@ -87,7 +92,7 @@ export function buildStages(o: ConsumerPipelineOptions, c: ConnectedConsumer, s:
   return { source, assembler, sink, processing, committer };
 }
 
-function buildSink(o: ConsumerPipelineOptions, s: SharedParts, logger: Logger): DiskSink | MemoryBuffer {
+function buildSink(o: ConsumerPipelineOptions, s: SharedParts, logger: Logger, assembler: ChunkAssembler): DiskSink | MemoryBuffer {
   const staging = {
     stagingDir: s.stagingDir,
     ...(s.journal && { journal: s.journal }),
@@ -95,7 +100,13 @@ function buildSink(o: ConsumerPipelineOptions, s: SharedParts, logger: Logger): 
   };
   return o.mode === 'memory'
     ? new MemoryBuffer({ logger: logger.child({ stage: 'memory' }), ...staging, ...(o.memoryBudget !== undefined && { maxBytes: o.memoryBudget }) })
-    : new DiskSink({ logger: logger.child({ stage: 'disk' }), outputDir: o.outputDir, ...staging, keepInMemory: o.mode === 'both' });
+    : new DiskSink({
+        logger: logger.child({ stage: 'disk' }),
+        outputDir: o.outputDir,
+        ...staging,
+        keepInMemory: o.mode === 'both',
+        verdicts: assembler,
+      });
 }
 
 /** A file failed for good: kept for `retryFailed` before it is committed, then the app is told. */

@@ -47,7 +47,8 @@ test('bad records of every class are recorded and skipped; good files are intact
     ['tombstone', { key: 'x_bad.bin_chunk_1_of_1', value: null }],
     ['truncated msgpack', { key: null, value: encodeChunk(valid).subarray(0, 50) }],
     ['wrong field type', { key: null, value: Buffer.from(encode([5, ...fields.slice(1)])) }],
-    ['chunk hash mismatch', hostile({ chunkHash: sha512(Buffer.from('not the data')) })],
+    // Bytes changed after the chunk was hashed: the file's hash fails, then the chunk's own.
+    ['chunk hash mismatch', hostile({ data: Buffer.from('hostile paylaod'), chunkHash: sha512(Buffer.from('hostile payload')) })],
     ['dot-dot in subdir', hostile({ subdirStr: '../../escape' })],
     ['absolute subdir', hostile({ subdirStr: '/etc' })],
     ['backslash in filename', hostile({ filename: '..\\..\\evil.bat' })],
