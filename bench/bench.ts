@@ -52,6 +52,7 @@ import { combineAll } from './combine-runs.js';
 import { measureConsumer, measureHashCeiling, measureUploader, recordCount, type Row, type RunTarget, type Subject } from './measure.js';
 import { BOOTSTRAP, benchContext, programs, type BenchContext, type ProgramSpec } from './programs.js';
 import { seedTopic } from './seed-topic.js';
+import { cpuBreakdown, CPU_PARTS, type CpuBreakdown } from './cpu-breakdown.js';
 import { computeRatios, computeTargets, renderMarkdown, renderSvg, type BenchResult } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -127,6 +128,8 @@ class Bench {
   readonly rows: Row[] = [];
   readonly topics: string[] = [];
   readonly runId = randomBytes(3).toString('hex');
+  /** Where corpus A's rebuild spends its CPU (one profiled run), once measured. */
+  breakdown: CpuBreakdown | undefined;
 
   constructor(
     readonly ctx: BenchContext,
@@ -225,6 +228,7 @@ class Bench {
       if ((await recordCount(this.admin, topic)) !== records) throw new Error(`seeding ${topic} did not produce ${records} records`);
     }
     for (let round = 1; round <= this.options.rounds; round++) await this.consumers(corpus, topic, round);
+    if (name === 'A') await this.profiledRebuild(corpus, topic);
     await this.dropTopic(topic);
   }
 
@@ -255,6 +259,28 @@ class Bench {
       await rm(cwd, { recursive: true, force: true });
       await this.cleanCorpus(corpus);
     }
+  }
+
+  /**
+   * One more disk rebuild, untimed, under the CPU profiler: where its CPU seconds go, by part
+   * (bench/cpu-breakdown.ts).
+   */
+  async profiledRebuild(corpus: Corpus, topic: string): Promise<void> {
+    const dir = await this.outDir('cpu-prof');
+    const out = await this.outDir(`${corpus.spec.name}-profiled`);
+    const group = `bench-${this.runId}-${corpus.spec.name}-profiled`;
+    const spec = programs.oursDisk(this.ctx, out, topic, group);
+    spec.args.unshift('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    const row = await measureConsumer(this.ctx, this.target(corpus, 'consume', 'ours-disk'), spec, topic, this.admin, group);
+    if (row.ok && row.cpuSeconds !== null) {
+      this.breakdown = await cpuBreakdown(dir, row.cpuSeconds, corpus.totalBytes).catch((err: unknown) => {
+        log(`CPU profile of the rebuild could not be read: ${(err as Error).message}`);
+        return undefined;
+      });
+      if (this.breakdown) log(`${corpus.spec.name} profiled rebuild: ${this.breakdown.cpuSecondsPerGiB} CPU s/GiB: ${CPU_PARTS.map((p) => `${p} ${this.breakdown!.parts[p]}`).join(', ')}`);
+    } else log(`profiled rebuild failed: ${row.error ?? 'no CPU figure'}`);
+    await rm(dir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
   }
 
   /** A consumer group of its own for each run: every run reads the topic from offset 0. */
@@ -350,7 +376,7 @@ async function main(): Promise<void> {
   await admin.connect();
   const work = await mkdtemp(join(tmpdir(), 'dfs-bench-'));
   const bench = new Bench(ctx, options, admin, work);
-  const report = (): BenchResult => resultOf(bench.rows, corpora, options, ctx, startedAt);
+  const report = (): BenchResult => ({ ...resultOf(bench.rows, corpora, options, ctx, startedAt), ...(bench.breakdown && { cpuBreakdown: bench.breakdown }) });
   try {
     for (const corpus of corpora) {
       await bench.corpus(corpus);
