@@ -308,7 +308,7 @@ function breakdownLines(b: CpuBreakdown): string[] {
   return [
     '## Where the rebuild\'s CPU goes (A, one profiled run)',
     '',
-    `One more disk rebuild of corpus A, untimed, under \`node --cpu-prof\` (main thread and hash workers): its measured CPU time, ${b.cpuSecondsPerGiB} s per GiB, shared out by where the profiles' ${b.sampledSeconds} non-idle sampled seconds (${b.profiles} threads) fell (bench/cpu-breakdown.ts). Samples count wall time, so on a busy machine the shares are approximate.`,
+    `One more disk rebuild of corpus A, untimed, under \`node --cpu-prof\`: its measured CPU time, ${b.cpuSecondsPerGiB} s per GiB, shared out by part (bench/cpu-breakdown.ts). ${b.hashingMeasured ? "SHA-512 is its own cost as the ceiling row measured it (one pass per byte); the rest is shared out by where the main thread's" : "It is shared out by where the"} ${b.sampledSeconds} non-idle sampled seconds fell. Samples count wall time, so on a busy machine the shares are approximate.`,
     '',
     '| part | CPU s per GiB |',
     '|---|---:|',

@@ -33,4 +33,8 @@ test('the measured CPU seconds are shared out in proportion to the non-idle samp
   assert.equal(b.cpuSecondsPerGiB, 8);
   assert.equal(b.sampledSeconds, 8);
   assert.deepEqual(b.parts, { client: 3, lz4: 0, decode: 0, hashing: 4, writes: 0, gc: 1, other: 0 });
+  // With SHA-512's own cost measured (2 s per GiB): the worker's samples are not read, the rest (6) goes by the main thread's shares.
+  const measured = await cpuBreakdown(dir, 16, 2 * 2 ** 30, 2);
+  assert.deepEqual(measured.parts, { client: 4.5, lz4: 0, decode: 0, hashing: 2, writes: 0, gc: 1.5, other: 0 });
+  assert.equal(measured.hashingMeasured, true);
 });
