@@ -7,7 +7,8 @@
  * another (timed, then deleted); on corpus A our upload-file and OpenMSIStream's UploadDataFile
  * send one 512 MiB file each. Then, on our first upload's topic, each from offset 0 in a fresh
  * group: SHA-512 ceiling, raw kafkajs consume, our download-directory (disk), OpenMSIStream's
- * DataFileDownloadDirectory, our no-op processor (memory). Corpus C is the many-file rebuild.
+ * DataFileDownloadDirectory, our no-op processor (memory). Corpus T is big files that compress
+ * (CSV readings, LZ4 about 2x), where the LZ4 codec's cost shows. Corpus C is the many-file rebuild.
  * Corpus X (one 2 GiB file) is uploaded and rebuilt in disk mode only, to show peak RSS does
  * not grow with file size. Every step runs once per round (--rounds).
  *
@@ -17,7 +18,7 @@
  *
  * Options:
  *   --quick               tiny corpora (a minute or two); what CI runs to prove the bench works
- *   --corpora A,B,X,C     only these corpora, in this order (default: all, C last)
+ *   --corpora A,T,B,X,C   only these corpora, in this order (default: all, C last)
  *   --skip-openmsistream  leave out OpenMSIStream (no Python needed)
  *   --no-build            use dist/ as it is (default: npm run build first)
  *   --no-verify           do not check rebuilt trees against the corpus manifest
@@ -92,7 +93,7 @@ function parseOptions(argv: string[]): Options {
     rounds,
     quick: a.quick === true,
     // C (20,000 small files) takes longest: last, so the others are measured whatever happens to it.
-    corpora: String(a.corpora ?? 'A,B,X,C').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
+    corpora: String(a.corpora ?? 'A,T,B,X,C').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
     openmsistream: a['skip-openmsistream'] !== true,
     build: a.build !== false,
     verify: a.verify !== false,
@@ -367,7 +368,7 @@ async function main(): Promise<void> {
   const specs = corpusSpecs(options.quick);
   for (const name of options.corpora) {
     const spec = specs.find((s) => s.name === name);
-    if (!spec) throw new Error(`--corpora: unknown corpus ${name} (A, B, C, X)`);
+    if (!spec) throw new Error(`--corpora: unknown corpus ${name} (A, T, B, C, X)`);
     corpora.push(await ensureCorpus(corpusRoot, spec, log));
   }
 
