@@ -15,7 +15,9 @@ import kafkajs from 'kafkajs';
 import { chunkKey } from '../../lib/codec/chunk-codec.js';
 import { loadConfig } from '../../lib/config/config-file.js';
 import { producerOptions } from '../../lib/config/kafka-options.js';
+import { chooseKafkaEngine } from '../../lib/config/kafka-engine-option.js';
 import { ensureTopic } from '../../lib/kafka/ensure-topic.js';
+import { librdkafkaAvailable } from '../../lib/kafka/librdkafka-engine.js';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
 import { ChunkProducer } from '../../lib/producer/chunk-producer.js';
 import { FilePartitioner } from '../../lib/producer/file-partitioner.js';
@@ -66,7 +68,11 @@ test('upload-file: a multi-chunk file on the broker decodes, keys match, one par
   assert.ok(Math.abs(records[0]!.chunk.fileMtime! - info.mtimeMs / 1000) < 1e-3, 'the mtime travels in field 9');
   assertOnePartitionPerFile(records);
   assert.ok(rebuildFiles(records).get('sample 1.dat')!.equals(data));
-  assert.deepEqual([...lz4Keys].sort(), records.map((r) => r.key).sort(), 'every record came in an LZ4 batch');
+  // librdkafka, like OpenMSIStream's client, sends a batch LZ4 does not shrink uncompressed: on
+  // it only the batches of the repetitive half (chunks 7-12) must arrive LZ4-compressed.
+  const plainAllowed = chooseKafkaEngine({}) === 'librdkafka' && librdkafkaAvailable();
+  const compressible = records.filter((r) => !plainAllowed || r.chunk.chunkI >= 7).map((r) => r.key);
+  assert.deepEqual([...lz4Keys].filter((k) => compressible.includes(k)).sort(), compressible.sort(), 'every (compressible) record came in an LZ4 batch');
 });
 
 test('upload-file honours compression.type from the config file (none: no LZ4 batches)', async (t) => {

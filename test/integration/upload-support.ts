@@ -203,7 +203,9 @@ export async function countRecords(topic: string): Promise<number> {
 /** Every record of a topic, read from the beginning with a fresh group; values decoded. */
 export async function readTopic(topic: string): Promise<TopicContents> {
   trackLz4();
-  const kafka = createKafka({ brokers: [BROKER] });
+  // kafkajs whatever DATAFILE_STREAM_KAFKA_ENGINE says: the LZ4 check above sees only batches
+  // kafkajs decompresses (librdkafka decompresses natively, so every lz4Keys would be empty).
+  const kafka = createKafka({ brokers: [BROKER], engine: 'kafkajs' });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<number, bigint>();
