@@ -30,6 +30,9 @@
  *   --rounds N            run every measurement N times, the sides alternating (default 2);
  *                         each row reports the median and the spread (min-max)
  *   --keep-topics         leave the benchmark topics on the broker
+ *   --engine NAME         the Kafka engine our programs run on: kafkajs (default) or librdkafka
+ *                         (DATAFILE_STREAM_KAFKA_ENGINE in their environment; the same config
+ *                         file, no extra flag); the results say which
  *
  * Timing is the same for both toolkits (bench/measure.ts): consumers, the raw kafkajs ceiling
  * included, from process start until their group's committed offsets reach the end of every
@@ -69,12 +72,13 @@ interface Options {
   keepTopics: boolean;
   uploadCapMs: number;
   rounds: number;
+  engine: 'kafkajs' | 'librdkafka';
 }
 
 function parseOptions(argv: string[]): Options {
   const a = minimist(argv, {
     boolean: ['quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help'],
-    string: ['corpora', 'out', 'memory-budget', 'upload-cap', 'rounds'],
+    string: ['corpora', 'out', 'memory-budget', 'upload-cap', 'rounds', 'engine'],
     default: { build: true, verify: true },
   });
   if (a.help) {
@@ -82,15 +86,18 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(`${header.replace(/^\/\*\*|^ \* ?/gm, '').trim()}\n`);
     process.exit(0);
   }
-  const known = new Set(['_', 'quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help', 'corpora', 'out', 'memory-budget', 'upload-cap', 'rounds']);
+  const known = new Set(['_', 'quick', 'skip-openmsistream', 'build', 'verify', 'keep-topics', 'help', 'corpora', 'out', 'memory-budget', 'upload-cap', 'rounds', 'engine']);
   const unknown = Object.keys(a).find((k) => !known.has(k));
   if (unknown) throw new Error(`unknown option --${unknown} (see --help)`);
   const budget = Number(a['memory-budget'] ?? 256);
   if (!Number.isInteger(budget) || budget < 1) throw new Error(`--memory-budget must be a positive integer (MiB), got ${a['memory-budget']}`);
   const rounds = Number(a.rounds ?? 2);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${a.rounds}`);
+  const engine = String(a.engine ?? 'kafkajs');
+  if (engine !== 'kafkajs' && engine !== 'librdkafka') throw new Error(`--engine must be kafkajs or librdkafka, got ${engine}`);
   return {
     rounds,
+    engine,
     quick: a.quick === true,
     // C (20,000 small files) takes longest: last, so the others are measured whatever happens to it.
     corpora: String(a.corpora ?? 'A,T,B,X,C').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
@@ -373,6 +380,7 @@ async function main(): Promise<void> {
   }
 
   const ctx = benchContext(ROOT);
+  ctx.env.DATAFILE_STREAM_KAFKA_ENGINE = options.engine;
   // The shipped config names the broker by this variable; the bench process itself reads the
   // config too (bench/seed-topic.ts), not only the programs it starts.
   process.env.LOCAL_KAFKA_BROKER_BOOTSTRAP_SERVERS ??= BOOTSTRAP;
@@ -412,7 +420,7 @@ function resultOf(runs: Row[], corpora: Corpus[], options: Options, ctx: BenchCo
     quick: options.quick,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memTotalMiB: Math.round(totalmem() / 1024 / 1024), node: process.versions.node, platform: `${process.platform} ${process.arch}` },
     versions: versions(options.openmsistream),
-    settings: { config: 'fixtures/openmsistream-configs/local_broker_test.config', chunkSize: ctx.chunkSize, memoryBudgetMiB: options.memoryBudgetMiB, consumerThreads: 2 },
+    settings: { config: 'fixtures/openmsistream-configs/local_broker_test.config', chunkSize: ctx.chunkSize, memoryBudgetMiB: options.memoryBudgetMiB, consumerThreads: 2, engine: options.engine },
     corpora: corpora.map((c) => ({ name: c.spec.name, description: c.spec.description, files: c.spec.files, fileBytes: c.spec.fileBytes, totalBytes: c.totalBytes })),
     rows,
     ratios,

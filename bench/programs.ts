@@ -93,7 +93,7 @@ export const programs = {
   }),
 
   rawConsume: (ctx: BenchContext, topic: string, group: string): ProgramSpec => ({
-    label: 'kafkajs raw consume + commit (no processing)',
+    label: `raw consume + commit on ${ctx.env.DATAFILE_STREAM_KAFKA_ENGINE ?? 'kafkajs'} (no processing)`,
     command: process.execPath,
     args: [join(ctx.root, 'bench/raw-consume.mjs'), ctx.config, topic, group],
   }),

@@ -1,5 +1,6 @@
 /**
- * The transport ceiling of the benchmark: plain kafkajs reads every record of a topic with no
+ * The transport ceiling of the benchmark: the Kafka client alone (kafkajs, or librdkafka when
+ * DATAFILE_STREAM_KAFKA_ENGINE says so, as for our programs) reads every record of a topic with no
  * processing at all (no decode, no hashing, no disk) and commits what it read, so the bench
  * times it as it times every other consumer: by the group's committed offsets reaching the end
  * of the topic (bench/group-clock.ts). Same client factory (LZ4 codec registered) and the same

@@ -39,7 +39,7 @@ export interface BenchResult {
   quick: boolean;
   machine: { cpus: number; cpuModel: string; memTotalMiB: number; node: string; platform: string };
   versions: { datafileStream: string; openmsistream: string | null; kafkaBroker: string | null; kafkajs: string };
-  settings: { config: string; chunkSize: number; memoryBudgetMiB: number; consumerThreads: number };
+  settings: { config: string; chunkSize: number; memoryBudgetMiB: number; consumerThreads: number; engine?: string };
   corpora: CorpusInfo[];
   rows: Row[];
   ratios: Ratio[];
@@ -162,7 +162,7 @@ export function renderMarkdown(result: BenchResult): string {
   const m = result.machine;
   lines.push(
     `Machine: ${m.cpus} x ${m.cpuModel}, ${Math.round(m.memTotalMiB / 1024)} GiB RAM, Node ${m.node}. datafile-stream ${result.versions.datafileStream}, ` +
-      `openmsistream ${result.versions.openmsistream ?? 'n/a'}, Kafka ${result.versions.kafkaBroker ?? 'n/a'} (local, single node), kafkajs ${result.versions.kafkajs}. ` +
+      `openmsistream ${result.versions.openmsistream ?? 'n/a'}, Kafka ${result.versions.kafkaBroker ?? 'n/a'} (local, single node), kafkajs ${result.versions.kafkajs}; our programs on the ${result.settings.engine ?? 'kafkajs'} engine. ` +
       `Config: \`${result.settings.config}\` for both toolkits (LZ4), chunk size ${result.settings.chunkSize}, ${result.settings.consumerThreads} threads (both defaults), memory budget ${result.settings.memoryBudgetMiB} MiB.`,
   );
   lines.push('');
