@@ -6,13 +6,20 @@
  * an `acked` promise that settles when the broker acknowledged the batch holding it. Records are
  * grouped into batches of about `batchBytes` (OpenMSIStream ships batch.size 2000000 and
  * linger.ms 100); a partial batch leaves after `lingerMs` or on `flush()`.
+ *
+ * Memory: the budget counts record values; the client's copies of a batch (kafkajs encodes it
+ * into a request it keeps until the broker answers: about twice the batch again, plus garbage
+ * for the collector) exist only for batches handed to it, and at most `maxRequestsInFlight` are.
+ * Full batches beyond that wait here as values. Without that bound a slow broker let a 1 GiB
+ * upload hold a dozen encoded requests (RSS 190 -> 320 MiB) for no gain: the broker answers a
+ * connection's requests one at a time anyway.
  */
 import type { CompressionTypes, Producer } from 'kafkajs';
 import { ByteBudget } from '../flow/byte-budget.js';
 import { UploadError } from '../errors.js';
 import { validateChunkProducerLimits, type ChunkProducerLimits } from './chunk-producer-options.js';
 
-/** maxBytesInFlight (64 MiB), batchBytes (2,000,000), lingerMs (100), acks (-1): chunk-producer-options.ts. */
+/** maxBytesInFlight (16 MiB), batchBytes (2,000,000), lingerMs (100), acks (-1), maxRequestsInFlight (2): chunk-producer-options.ts. */
 export interface ChunkProducerOptions extends Partial<ChunkProducerLimits> {
   topic: string;
   compression: CompressionTypes;
@@ -25,6 +32,11 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+interface Batch {
+  records: Pending[];
+  bytes: number;
+}
+
 export class ChunkProducer {
   readonly #producer: Producer;
   readonly #options: ChunkProducerOptions & Readonly<ChunkProducerLimits>;
@@ -32,6 +44,8 @@ export class ChunkProducer {
   #batch: Pending[] = [];
   #batchBytes = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Full (or lingered) batches waiting for a request slot. */
+  readonly #ready: Batch[] = [];
   #inFlight = new Set<Promise<void>>();
 
   constructor(producer: Producer, options: ChunkProducerOptions) {
@@ -42,6 +56,11 @@ export class ChunkProducer {
 
   get bytesInFlight(): number {
     return this.#budget.used;
+  }
+
+  /** Batches handed to the client and not yet answered (at most maxRequestsInFlight). */
+  get requestsInFlight(): number {
+    return this.#inFlight.size;
   }
 
   async send(key: string, value: Buffer): Promise<{ acked: Promise<void> }> {
@@ -63,6 +82,7 @@ export class ChunkProducer {
   /** Sends what is batched and waits for every outstanding acknowledgement. */
   async flush(): Promise<void> {
     this.#dispatch();
+    // A settling request hands the next waiting batch over before it leaves #inFlight's promises.
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -70,27 +90,36 @@ export class ChunkProducer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#batch.length === 0) return;
-    const batch = this.#batch;
-    const bytes = this.#batchBytes;
+    this.#ready.push({ records: this.#batch, bytes: this.#batchBytes });
     this.#batch = [];
     this.#batchBytes = 0;
+    this.#sendReady();
+  }
+
+  /** Hands waiting batches to the client while a request slot is free; a settled request calls it again. */
+  #sendReady(): void {
+    while (this.#inFlight.size < this.#options.maxRequestsInFlight && this.#ready.length > 0) this.#send(this.#ready.shift()!);
+  }
+
+  #send({ records, bytes }: Batch): void {
     const request = this.#producer
       .send({
         topic: this.#options.topic,
         compression: this.#options.compression,
         acks: this.#options.acks,
-        messages: batch.map(({ key, value }) => ({ key, value })),
+        messages: records.map(({ key, value }) => ({ key, value })),
       })
       .then(
-        () => batch.forEach((p) => p.resolve()),
+        () => records.forEach((p) => p.resolve()),
         (err: unknown) => {
           const wrapped = toUploadError(err, this.#options.topic);
-          batch.forEach((p) => p.reject(wrapped));
+          records.forEach((p) => p.reject(wrapped));
         },
       )
       .finally(() => {
         this.#budget.release(bytes);
         this.#inFlight.delete(request);
+        this.#sendReady();
       });
     this.#inFlight.add(request);
   }

@@ -85,7 +85,7 @@ test('a partial batch leaves after lingerMs without a flush', async () => {
 
 test('send waits while the byte budget is full and continues when a batch is acknowledged (backpressure)', async () => {
   const { producer, calls } = fakeProducer();
-  const chunks = new ChunkProducer(producer, { topic: 't', compression: CompressionTypes.None, maxBytesInFlight: 300, batchBytes: 100, lingerMs: 60_000 });
+  const chunks = new ChunkProducer(producer, { topic: 't', compression: CompressionTypes.None, maxBytesInFlight: 300, batchBytes: 100, lingerMs: 60_000, maxRequestsInFlight: 3 });
   await chunks.send('a', value(100));
   await chunks.send('b', value(100));
   await chunks.send('c', value(100));
@@ -99,6 +99,30 @@ test('send waits while the byte budget is full and continues when a batch is ack
   for (const call of [calls[0]!, calls[2]!, calls[3]!]) call.resolve();
   await chunks.flush();
   assert.equal(chunks.bytesInFlight, 0);
+});
+
+test('at most maxRequestsInFlight batches reach the client; the next one goes when one is answered, in order; flush waits for all', async () => {
+  const { producer, calls } = fakeProducer();
+  const chunks = new ChunkProducer(producer, { topic: 't', compression: CompressionTypes.None, maxBytesInFlight: 1000, batchBytes: 100, lingerMs: 60_000, maxRequestsInFlight: 2 });
+  const acks = [];
+  for (const key of ['a', 'b', 'c', 'd']) acks.push((await chunks.send(key, value(100))).acked);
+  assert.equal(calls.length, 2, 'two batches handed over; two wait as values');
+  assert.equal(chunks.requestsInFlight, 2);
+  assert.equal(chunks.bytesInFlight, 400, 'waiting batches still count against the budget');
+  calls[1]!.resolve();
+  assert.equal(await settled(acks[1]!), true);
+  assert.equal(calls.length, 3);
+  assert.equal(calls[2]!.record.messages[0]!.key, 'c', 'batches leave in the order they were made');
+  const flushed = chunks.flush();
+  assert.equal(await settled(flushed), false);
+  calls[0]!.resolve();
+  calls[2]!.resolve();
+  assert.equal(await settled(flushed), false, 'the last waiting batch was only just handed over');
+  assert.equal(calls.length, 4);
+  calls[3]!.resolve();
+  await flushed;
+  assert.equal(chunks.bytesInFlight, 0);
+  assert.equal(chunks.requestsInFlight, 0);
 });
 
 test('a record larger than the whole budget is let through alone rather than deadlocking', async () => {

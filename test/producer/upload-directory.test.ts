@@ -33,7 +33,8 @@ test('files whose chunks are queued free their slot before the broker acknowledg
       return [];
     },
   } as unknown as Producer;
-  const chunks = new ChunkProducer(producer, { topic: 't', compression: kafkajs.CompressionTypes.None, batchBytes: 1 << 20, lingerMs: 5 });
+  // Every batch may reach the producer unanswered: the slots are the subject here, not the request cap.
+  const chunks = new ChunkProducer(producer, { topic: 't', compression: kafkajs.CompressionTypes.None, batchBytes: 1 << 20, lingerMs: 5, maxRequestsInFlight: 100 });
   const { ledger, uploaded } = memoryLedger();
   const uploader = new DirectoryUploader({ root: dir, producer: chunks, registry: ledger, logger: silent, chunkSize: 4096, nThreads: 2, uploadExisting: true, pollInterval: 20 });
   const stop = new AbortController();

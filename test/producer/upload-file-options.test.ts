@@ -37,9 +37,9 @@ test('the library refuses a chunk size the command line refuses, with the same c
 
 test("ChunkProducer's limits: frozen defaults (OpenMSIStream's batch.size and linger.ms), --queue_max_size defaults to the same bound", () => {
   assert.ok(Object.isFrozen(CHUNK_PRODUCER_DEFAULTS));
-  assert.deepEqual({ ...validateChunkProducerLimits({}) }, { maxBytesInFlight: 64 * 1024 * 1024, batchBytes: 2_000_000, lingerMs: 100, acks: -1 });
+  assert.deepEqual({ ...validateChunkProducerLimits({}) }, { maxBytesInFlight: 16 * 1024 * 1024, batchBytes: 2_000_000, lingerMs: 100, acks: -1, maxRequestsInFlight: 2 });
   assert.equal(Number(uploadFileParser.parse(['f']).queue_max_size) * 1024 * 1024, CHUNK_PRODUCER_DEFAULTS.maxBytesInFlight);
-  for (const [option, value] of [['maxBytesInFlight', 0], ['batchBytes', 0.5], ['lingerMs', -1], ['acks', 2]] as const) {
+  for (const [option, value] of [['maxBytesInFlight', 0], ['batchBytes', 0.5], ['lingerMs', -1], ['acks', 2], ['maxRequestsInFlight', 0]] as const) {
     // The producer is never reached: the constructor checks its options first.
     assert.throws(() => new ChunkProducer(undefined as never, { topic: 't', compression: CompressionTypes.None, [option]: value }), { name: 'UploadError', code: 'ERR_INVALID_OPTION', option });
   }
