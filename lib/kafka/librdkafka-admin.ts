@@ -4,12 +4,16 @@
  *
  * In: the inner admin, and a factory for a kafkajs admin on the same connection settings.
  * Out: connect, disconnect, listTopics, createTopics, fetchTopicMetadata, fetchTopicOffsets,
- * deleteTopics, fetchOffsets (passed through), describeCluster and describeConfigs.
+ * deleteTopics, fetchOffsets (passed through), describeCluster, describeConfigs, describeGroups
+ * and setOffsets.
  *
  * Its KafkaJS API has neither describeCluster nor describeConfigs. The toolkit asks them once
  * per upload, to learn whether the broker creates topics (ensure-topic.ts), so they go to a
  * kafkajs admin (kafkajs is always installed) built from the same brokers, TLS and SASL
- * settings, connected on first use and closed with this one. fetchTopicMetadata's answer is a
+ * settings, connected on first use and closed with this one. describeGroups (the bench's group
+ * clock asks whether a consumer joined) and setOffsets (its test commits for a group) go there
+ * too: the binding's describeGroups answers in its own shape (a numeric state), and it has no
+ * setOffsets. fetchTopicMetadata's answer is a
  * bare list there, `{ topics }` in kafkajs. Errors carry kafkajs's types (librdkafka-errors.ts).
  * createTopics drops kafkajs's
  * `waitForLeaders`, which librdkafka refuses: create-topic.ts waits for leaders itself.
@@ -71,6 +75,14 @@ export class LibrdkafkaAdmin {
 
   async describeConfigs(options: Parameters<Admin['describeConfigs']>[0]): Promise<DescribeConfigResponse> {
     return (await this.#kafkajsAdmin()).describeConfigs(options);
+  }
+
+  async describeGroups(groupIds: string[]): ReturnType<Admin['describeGroups']> {
+    return (await this.#kafkajsAdmin()).describeGroups(groupIds);
+  }
+
+  async setOffsets(options: Parameters<Admin['setOffsets']>[0]): Promise<void> {
+    return (await this.#kafkajsAdmin()).setOffsets(options);
   }
 
   #kafkajsAdmin(): Promise<Admin> {

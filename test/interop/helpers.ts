@@ -211,7 +211,10 @@ export interface RawRecord {
 
 /** Reads `expected` records of a topic with plain kafkajs (fresh group, from the beginning). */
 export async function readRecords(topic: string, expected: number, timeoutMs = 60_000): Promise<RawRecord[]> {
-  const consumer = kafka().consumer({ groupId: `interop-raw-${randomBytes(6).toString('hex')}`, maxBytes: 16 * 1024 * 1024 });
+  // kafkajs whatever DATAFILE_STREAM_KAFKA_ENGINE says: shared-config's LZ4 check sees only the
+  // batches kafkajs's codec decompresses (librdkafka decompresses natively).
+  const raw = createKafka({ brokers: [BOOTSTRAP], clientId: 'datafile-stream-interop-test', engine: 'kafkajs' });
+  const consumer = raw.consumer({ groupId: `interop-raw-${randomBytes(6).toString('hex')}`, maxBytes: 16 * 1024 * 1024 });
   const records: RawRecord[] = [];
   await consumer.connect();
   try {
