@@ -4,7 +4,8 @@
  *
  * In: the inner admin, and a factory for a kafkajs admin on the same connection settings.
  * Out: connect, disconnect, listTopics, createTopics, fetchTopicMetadata, fetchTopicOffsets,
- * deleteTopics, fetchOffsets (passed through), describeCluster, describeConfigs, describeGroups
+ * deleteTopics, fetchOffsets (every partition, as kafkajs), deleteTopicRecords (passed through; the fault matrix's retention
+ * scenario removes records with it), describeCluster, describeConfigs, describeGroups
  * and setOffsets.
  *
  * Its KafkaJS API has neither describeCluster nor describeConfigs. The toolkit asks them once
@@ -65,8 +66,22 @@ export class LibrdkafkaAdmin {
     return kafkajsErrors(this.#inner.fetchTopicOffsets(topic));
   }
 
-  fetchOffsets(options: Parameters<Admin['fetchOffsets']>[0]): ReturnType<Admin['fetchOffsets']> {
-    return kafkajsErrors(this.#inner.fetchOffsets(options));
+  /**
+   * kafkajs lists every partition of each topic asked, '-1' where the group committed nothing;
+   * the binding, given topic names, lists only the partitions the group committed (nothing at
+   * all for a new group). So the names become partition lists.
+   */
+  async fetchOffsets(options: Parameters<Admin['fetchOffsets']>[0]): ReturnType<Admin['fetchOffsets']> {
+    if (!options.topics || options.topics.length === 0) return kafkajsErrors(this.#inner.fetchOffsets(options));
+    const { topics } = await this.fetchTopicMetadata({ topics: options.topics });
+    const byPartition = topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionId) }));
+    const answer = await kafkajsErrors(this.#inner.fetchOffsets({ ...options, topics: byPartition } as unknown as typeof options));
+    // librdkafka's "no offset" is -1001 (RD_KAFKA_OFFSET_INVALID); kafkajs says -1.
+    return answer.map((t) => ({ ...t, partitions: t.partitions.map((p) => (p.offset === '-1001' ? { ...p, offset: '-1' } : p)) }));
+  }
+
+  async deleteTopicRecords(options: Parameters<Admin['deleteTopicRecords']>[0]): Promise<void> {
+    await kafkajsErrors(this.#inner.deleteTopicRecords(options));
   }
 
   async describeCluster(): Promise<DescribeCluster> {
