@@ -44,9 +44,8 @@ test('[client] engine is read from the config; its unknown keys are warnings, an
   assert.throws(() => clientSectionOptions({ client: { engine: 'java' } }), { code: 'ERR_CONFIG_VALUE', option: 'client.engine' });
 });
 
-test('createKafka on librdkafka gives the adapters, on kafkajs the kafkajs client', () => {
-  const rd = createKafka({ brokers: ['127.0.0.1:1'], engine: 'librdkafka' });
-  assert.equal(rd.admin().constructor.name, 'LibrdkafkaAdmin');
+// createKafka on librdkafka giving the adapters: engine-librdkafka-client.test.ts (run where the build loads).
+test('createKafka on kafkajs gives the kafkajs client', () => {
   const js = createKafka({ brokers: ['127.0.0.1:1'], engine: 'kafkajs' });
   assert.notEqual(js.admin().constructor.name, 'LibrdkafkaAdmin');
   assert.equal(typeof js.admin().describeCluster, 'function');
