@@ -174,14 +174,7 @@ function createLibrdkafka(options: CreateKafkaOptions): Kafka | undefined {
   const reachability = logger && new KafkaReachability(logger.child({ component: 'kafka' }));
   const kafka = createLibrdkafkaKafka(
     {
-      brokers: options.brokers,
-      clientId: options.clientId ?? DEFAULT_CLIENT_ID,
-      ...(options.ssl !== undefined && { ssl: options.ssl }),
-      ...(options.sasl !== undefined && { sasl: options.sasl }),
-      ...(options.connectionTimeout !== undefined && { connectionTimeout: options.connectionTimeout }),
-      ...(options.requestTimeout !== undefined && { requestTimeout: options.requestTimeout }),
-      ...(options.retry !== undefined && { retry: options.retry }),
-      logLevel: kafkajsLevel(logger),
+      ...connectionConfig(options),
       ...(logger && { logger: librdkafkaLogger(logger, reachability) }),
       compression: options.compression ?? 'lz4',
       ...(options.acks !== undefined && { acks: options.acks }),
@@ -194,12 +187,9 @@ function createLibrdkafka(options: CreateKafkaOptions): Kafka | undefined {
   return kafka;
 }
 
-function createKafkajs(options: CreateKafkaOptions): Kafka {
-  registerCodecs();
-  const { logger } = options;
-  if (options.kafkajsSpeedPatches !== false) applyKafkajsSpeedPatches(logger ? { logger } : {});
-  const reachability = logger && new KafkaReachability(logger.child({ component: 'kafka' }));
-  const kafka = new KafkaClass({
+/** What both engines take in kafkajs's shape: brokers, client id, TLS/SASL, timeouts, retry, log level. */
+function connectionConfig(options: CreateKafkaOptions) {
+  return {
     brokers: options.brokers,
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
     ...(options.ssl !== undefined && { ssl: options.ssl }),
@@ -207,7 +197,17 @@ function createKafkajs(options: CreateKafkaOptions): Kafka {
     ...(options.connectionTimeout !== undefined && { connectionTimeout: options.connectionTimeout }),
     ...(options.requestTimeout !== undefined && { requestTimeout: options.requestTimeout }),
     ...(options.retry !== undefined && { retry: options.retry }),
-    logLevel: kafkajsLevel(logger),
+    logLevel: kafkajsLevel(options.logger),
+  };
+}
+
+function createKafkajs(options: CreateKafkaOptions): Kafka {
+  registerCodecs();
+  const { logger } = options;
+  if (options.kafkajsSpeedPatches !== false) applyKafkajsSpeedPatches(logger ? { logger } : {});
+  const reachability = logger && new KafkaReachability(logger.child({ component: 'kafka' }));
+  const kafka = new KafkaClass({
+    ...connectionConfig(options),
     ...(logger && { logCreator: pinoLogCreator(logger, reachability) }),
   });
   if (reachability) reachabilityOf.set(kafka, reachability);
