@@ -31,7 +31,11 @@ function recordingProducer(): { chunks: ChunkProducer; sent: Sent[] } {
   const sent: Sent[] = [];
   const producer = {
     send: async (record: ProducerRecord) => {
-      for (const m of record.messages) sent.push({ key: String(m.key), chunk: decodeChunk(m.value as Buffer), raw: m.value as Buffer });
+      // Copied as a broker would: uploadFile reuses a record's buffer once it was acknowledged.
+      for (const m of record.messages) {
+        const raw = Buffer.from(m.value as Buffer);
+        sent.push({ key: String(m.key), chunk: decodeChunk(raw), raw });
+      }
       return [];
     },
   } as unknown as Producer;
