@@ -52,6 +52,9 @@ export const ERROR_CODES = [
   // consumer / processing
   'ERR_PROCESSING_FAILED',
   'ERR_PROCESSING_TIMEOUT',
+  // reproducers: a result message that could not be computed; an engine that cannot run transactions
+  'ERR_RESULT_NOT_COMPUTED',
+  'ERR_TRANSACTIONS_UNSUPPORTED',
   'ERR_REGISTRY_IO',
   'ERR_DISK_WRITE',
   'ERR_KAFKA',

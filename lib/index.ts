@@ -42,6 +42,10 @@ export { DataFileStreamProcessor, type ProcessorOptions } from './programs/data-
 export { DownloadDataFile, type ConsumerMode } from './download-data-file.js';
 export { createLock, type Lock } from './processing/lock.js';
 export { DataFileDownloadDirectory } from './programs/data-file-download-directory.js';
+export { DataFileStreamReproducer, REPRODUCER_STATUS, type ReproducerOptions, type ResultMessageValue } from './programs/data-file-stream-reproducer.js';
+export { MetadataJSONReproducer } from './programs/metadata-json-reproducer.js';
+export { processingResultKey } from './codec/processing-result-key.js';
+export { pythonJsonDumps } from './codec/python-json.js';
 export { Runnable, ArgumentParser, type ArgumentDef } from './programs/runnable.js';
 
 // Registry, config, Kafka

@@ -10,6 +10,7 @@ import type { ConsumerMode, DownloadDataFile } from '../download-data-file.js';
 import type { FileRef } from '../pipeline-events.js';
 import type { ProcessFn } from '../processing/process-transform.js';
 import type { UserStage } from './user-stages.js';
+import type { RegistryNaming } from './shared-parts.js';
 
 /** A group id that makes a fresh group each run (restart recovery off), as in OpenMSIStream. */
 export const CREATE_NEW = 'create_new';
@@ -58,6 +59,8 @@ export type ConsumerPipelineOptions = ConsumerConnection & {
   shutdownTimeoutMs?: number;
   /** The app's own stages, between the sink and processing (see user-stages.ts). */
   stages?: UserStage[];
+  /** The registry's processed-table name and failure status, for a program that records other outcomes (a reproducer). */
+  registry?: RegistryNaming;
   /** A file that entered the app's stages and has not left them after this long is logged by name (default 60 s). */
   unsettledAfterMs?: number;
 };

@@ -54,7 +54,7 @@ export async function createConsumerPipeline(options: ConsumerPipelineOptions): 
   const c = await connectConsumer(options);
   let shared: SharedParts;
   try {
-    shared = await openSharedParts(c, { outputDir: options.outputDir, topic: options.topic, logger: options.logger, started });
+    shared = await openSharedParts(c, { outputDir: options.outputDir, topic: options.topic, logger: options.logger, started, registry: options.registry });
     if (options.retryFailed) await retryEarlierFailures(options, shared);
   } catch (err) {
     await c.consumer.disconnect().catch(() => undefined);

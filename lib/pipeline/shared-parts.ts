@@ -10,13 +10,16 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { OffsetTracker } from '../offsets/offset-tracker.js';
 import { FailedFiles } from '../processing/failed-files.js';
-import { FileRegistry } from '../registry/file-registry.js';
+import { FileRegistry, type FileRegistryOptions } from '../registry/file-registry.js';
 import { RejectedRecords } from '../registry/rejected-records.js';
 import { STAGING_DIR_NAME } from '../paths/staging-names.js';
 import { StagingJournal } from '../sinks/staging-journal.js';
 import type { ConnectedConsumer } from './connect-consumer.js';
 import { ConsumerStats } from './consumer-stats.js';
 import { RetentionGapWatch } from './retention-gaps.js';
+
+/** What a program may change in the registry: its processed table's name, a failure's status (a reproducer's). */
+export type RegistryNaming = Pick<FileRegistryOptions, 'processedName' | 'failedStatus'>;
 
 export interface SharedParts {
   registry: FileRegistry;
@@ -29,10 +32,13 @@ export interface SharedParts {
   stagingDir: string;
 }
 
-export async function openSharedParts(c: ConnectedConsumer, o: { outputDir: string; topic: string; logger: Logger; started: number }): Promise<SharedParts> {
+export async function openSharedParts(
+  c: ConnectedConsumer,
+  o: { outputDir: string; topic: string; logger: Logger; started: number; registry?: RegistryNaming | undefined },
+): Promise<SharedParts> {
   const { topic, logger } = o;
   const group = c.groupId;
-  const registry = await FileRegistry.open({ dir: o.outputDir, topic, group });
+  const registry = await FileRegistry.open({ dir: o.outputDir, topic, group, ...o.registry });
   const stagingDir = join(o.outputDir, STAGING_DIR_NAME);
   const journal = c.durableGroup ? await StagingJournal.open(stagingDir, topic, group) : undefined;
   if (journal && journal.restored.length > 0) logger.info({ files: journal.restored.length }, 'resuming partial files from the staging journal');

@@ -17,7 +17,7 @@ import { consumerGroupId } from '../config/kafka-options.js';
 import { checkMaxAttempts, checkNThreads, PROCESS_TRANSFORM_DEFAULTS } from '../processing/process-transform-options.js';
 import { checkMaxMebibytes, MEBIBYTE, MEMORY_BUFFER_DEFAULTS } from '../sinks/memory-buffer-options.js';
 import { createLogger } from '../log/create-logger.js';
-import { runConsumer, type ConsumerSummary } from './run-consumer.js';
+import { runConsumer, type ConsumerRunOptions, type ConsumerSummary } from './run-consumer.js';
 import { prepareOutputDir } from '../pipeline/output-dir.js';
 import type { FileRef } from '../pipeline-events.js';
 import { Runnable, UPDATE_SECONDS_ARGUMENT, type ArgumentDef, type ParsedArguments } from './runnable.js';
@@ -58,6 +58,9 @@ export interface ProcessorOptions {
 }
 
 const MODES = ['memory', 'disk', 'both'] as const;
+
+/** The consumer-run options a subclass may set (consumerRunOptions()). */
+export type ConsumerRunExtras = Partial<Pick<ConsumerRunOptions, 'registry'>>;
 
 export abstract class DataFileStreamProcessor extends Runnable {
   readonly options: ProcessorOptions;
@@ -118,6 +121,11 @@ export abstract class DataFileStreamProcessor extends Runnable {
     this.logger.warn({ file: file.relativeFilepath }, 'file did not match its hash and was skipped');
   }
 
+  /** What a subclass adds to or changes in the consumer run (a reproducer: its registry table, its commit). */
+  protected consumerRunOptions(): ConsumerRunExtras {
+    return {};
+  }
+
   /** Runs until stopped, idle (`untilIdle`) or `signal` aborts. */
   async run(signal?: AbortSignal): Promise<ConsumerSummary> {
     const o = this.options;
@@ -143,6 +151,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       process: (file) => this.processDownloadedDataFile(file, this.lock),
       onFailed: (file) => this.failedProcessingCallback(file, this.lock),
       onMismatchedHash: (ref) => this.mismatchedHashCallback(fileOfRef(ref), this.lock),
+      ...this.consumerRunOptions(),
     });
   }
 

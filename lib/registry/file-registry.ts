@@ -74,6 +74,13 @@ export interface FileRegistryOptions {
   dir: string;
   topic: string;
   group: string;
+  /**
+   * The processed table's file name in `LOGS/` (default `processed_from_<topic>_by_<group>.csv`);
+   * a reproducer's is OpenMSIStream's `results_produced_to_<producer topic>.csv`.
+   */
+  processedName?: string;
+  /** The in-progress status a failure is recorded with (default `failed`); a reproducer's depends on why it failed. */
+  failedStatus?: (reason: string | Error | undefined) => string;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -104,6 +111,7 @@ export class FileRegistry {
   #dirty = false;
   #closed = false;
   #now: () => Date;
+  #failedStatus: (reason: string | Error | undefined) => string = () => FILE_STATUS.failed;
   #recovery: FileRegistryRecovery = { truncatedBytes: 0, skippedRows: 0, droppedStaleInProgress: 0 };
 
   private constructor(
@@ -125,7 +133,8 @@ export class FileRegistry {
     checkName(options.group, 'group');
     const logsDir = join(options.dir, 'LOGS');
     const inProgressPath = join(logsDir, `consuming_from_${options.topic}_in_progress_by_${options.group}.csv`);
-    const processedPath = join(logsDir, `processed_from_${options.topic}_by_${options.group}.csv`);
+    if (options.processedName !== undefined) checkName(options.processedName, 'processedName');
+    const processedPath = join(logsDir, options.processedName ?? `processed_from_${options.topic}_by_${options.group}.csv`);
     const processed = await CsvTable.open(processedPath, PROCESSED_COLUMNS);
     let inProgress: CsvTable<InProgressColumn>;
     try {
@@ -135,6 +144,7 @@ export class FileRegistry {
       throw err;
     }
     const registry = new FileRegistry({ logsDir, inProgressPath, processedPath }, inProgress, processed, options.now ?? (() => new Date()));
+    if (options.failedStatus) registry.#failedStatus = options.failedStatus;
     registry.#load();
     return registry;
   }
@@ -155,7 +165,7 @@ export class FileRegistry {
 
   /** Processing failed for good. */
   markFailed(file: RegistryFile, reason?: string | Error): void {
-    const entry = this.#setStatus(file, FILE_STATUS.failed);
+    const entry = this.#setStatus(file, this.#failedStatus(reason));
     if (reason !== undefined) entry.reason = reason instanceof Error ? reason.message : reason;
   }
 
@@ -256,7 +266,7 @@ export class FileRegistry {
     if (this.#closed) throw new DataFileStreamError('ERR_REGISTRY_IO', 'file registry is closed', { path: this.logsDir });
   }
 
-  #setStatus(file: RegistryFile, status: FileStatus): InProgressEntry {
+  #setStatus(file: RegistryFile, status: FileStatus | string): InProgressEntry {
     this.#assertOpen();
     const now = this.#now();
     let entry = this.#inProgress.get(file.relativeFilepath);
