@@ -14,6 +14,7 @@ import type { FileRef, Settlement } from '../pipeline-events.js';
 import { ProcessTransform } from '../processing/process-transform.js';
 import { DiskSink } from '../sinks/disk-sink.js';
 import { MemoryBuffer } from '../sinks/memory-buffer.js';
+import { fileBytesOfBudget, MEMORY_BUFFER_DEFAULTS } from '../sinks/memory-buffer-options.js';
 import { KafkaSource } from '../source/kafka-source.js';
 import { ClosingCommitter } from './closing-committer.js';
 import type { ConnectedConsumer } from './connect-consumer.js';
@@ -99,7 +100,7 @@ function buildSink(o: ConsumerPipelineOptions, s: SharedParts, logger: Logger, a
     ...(o.stageAfterMs !== undefined && { stageAfterMs: o.stageAfterMs }),
   };
   return o.mode === 'memory'
-    ? new MemoryBuffer({ logger: logger.child({ stage: 'memory' }), ...staging, ...(o.memoryBudget !== undefined && { maxBytes: o.memoryBudget }) })
+    ? new MemoryBuffer({ logger: logger.child({ stage: 'memory' }), ...staging, maxBytes: fileBytesOfBudget(o.memoryBudget ?? MEMORY_BUFFER_DEFAULTS.maxBytes) })
     : new DiskSink({
         logger: logger.child({ stage: 'disk' }),
         outputDir: o.outputDir,

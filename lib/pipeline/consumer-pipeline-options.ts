@@ -41,7 +41,10 @@ export type ConsumerPipelineOptions = ConsumerConnection & {
   downloadRegex?: RegExp;
   /** End the pipeline (draining what was read) once caught up and quiet this many seconds. */
   untilIdle?: number;
-  /** Bytes of file data memory mode may hold (the MemoryBuffer's default otherwise). */
+  /**
+   * Bytes memory mode may hold (the MemoryBuffer's default otherwise): files, and a share kept
+   * for records in flight (fileBytesOfBudget in lib/sinks/memory-buffer-options.ts).
+   */
   memoryBudget?: number;
   maxAttempts?: number;
   processTimeoutMs?: number;

@@ -97,7 +97,7 @@ export abstract class DataFileStreamProcessor extends Runnable {
       { name: 'until_idle', type: 'number', check: nonNegativeSeconds, help: 'stop once caught up and idle for this many seconds' },
       { name: 'max_attempts', type: 'number', default: PROCESS_TRANSFORM_DEFAULTS.maxAttempts, check: checkMaxAttempts, help: 'processing attempts per file before it is recorded as failed' },
       { name: 'process_timeout', type: 'number', check: positiveSeconds, help: 'seconds one processing attempt may take' },
-      { name: 'memory_budget', type: 'number', default: MEMORY_BUFFER_DEFAULTS.maxBytes / MEBIBYTE, check: checkMaxMebibytes, help: 'MiB of file data memory mode holds; a file that does not fit is assembled in disk staging and handed over by path' },
+      { name: 'memory_budget', type: 'number', default: MEMORY_BUFFER_DEFAULTS.maxBytes / MEBIBYTE, check: checkMaxMebibytes, help: 'MiB memory mode holds: files, and a quarter (at most 64 MiB) kept for records in flight; a file that does not fit is assembled in disk staging and handed over by path' },
       { name: 'retry_failed', type: 'boolean', default: false, help: 'first process again the files earlier runs recorded as failed' },
       UPDATE_SECONDS_ARGUMENT,
       ...super.getCommandLineArguments(),

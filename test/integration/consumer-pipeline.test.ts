@@ -144,6 +144,20 @@ test('memory mode with a tiny budget spills to staging and still hands over the 
   assert.equal(sha, sha512Hex(big));
 });
 
+test('memory mode holds a file in memory only within the budget less its in-flight share; a file that fits the whole budget but not that share is staged', async (t) => {
+  // Budget 64 KiB: a quarter (16 KiB) is kept for records in flight, so files up to 48 KiB are held.
+  // One file per topic, so no other file holds the budget when it arrives.
+  for (const [name, content, inMemory] of [['held.bin', bytes(12 * CHUNK, 31), true], ['staged.bin', bytes(14 * CHUNK, 32), false]] as const) {
+    const topic = uniqueName('share');
+    await createTopic(topic, 1);
+    await produce(topic, chunksOf(name, content, CHUNK).map((c) => recordOf(c)));
+    const out = await tempDir(t);
+    const seen: Array<{ inMemory: boolean; sha: string }> = [];
+    await runConsumer({ ...base(topic, uniqueName('g'), out), memoryBudget: 16 * CHUNK, process: async (f) => void seen.push({ inMemory: f.inMemory, sha: sha512Hex(await f.read()) }) });
+    assert.deepEqual(seen, [{ inMemory, sha: sha512Hex(content) }], name);
+  }
+});
+
 test('offsets of a topic never go past unfinished work: committed offsets stop before an incomplete file without a journal', async (t) => {
   const topic = uniqueName('pin');
   await createTopic(topic, 1);

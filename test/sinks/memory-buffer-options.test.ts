@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryBuffer } from '../../lib/sinks/memory-buffer.js';
-import { checkMaxMebibytes, MEBIBYTE, MEMORY_BUFFER_DEFAULTS, validateMemoryBufferLimits } from '../../lib/sinks/memory-buffer-options.js';
+import { checkMaxMebibytes, fileBytesOfBudget, MEBIBYTE, MEMORY_BUFFER_DEFAULTS, validateMemoryBufferLimits } from '../../lib/sinks/memory-buffer-options.js';
 import { silent } from '../support/silent-logger.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -22,4 +22,11 @@ test('a bad maxBytes is refused by the constructor, naming the option, with the 
   }
   assert.throws(() => checkMaxMebibytes(0, 'memory_budget'), { code: 'ERR_INVALID_OPTION', option: 'memory_budget', message: 'memory_budget must be a number of MiB > 0, got 0' });
   assert.equal(checkMaxMebibytes(0.5, 'memory_budget'), 0.5);
+});
+
+test('a memory budget keeps a quarter, at most 64 MiB, for records in flight; the rest holds files', () => {
+  assert.equal(fileBytesOfBudget(256 * MEBIBYTE), 192 * MEBIBYTE);
+  assert.equal(fileBytesOfBudget(1024 * MEBIBYTE), 960 * MEBIBYTE);
+  assert.equal(fileBytesOfBudget(8 * MEBIBYTE), 6 * MEBIBYTE);
+  assert.equal(fileBytesOfBudget(1), 1, 'never nothing: MemoryBuffer refuses a budget of 0');
 });
