@@ -12,7 +12,7 @@ export const FLOORS = {
   '.': 0,
   codec: 1, config: 1, paths: 1, log: 1, registry: 1, flow: 1, faults: 1, s3: 1,
   kafka: 2,
-  broker: 3, producer: 3,
+  broker: 3, producer: 3, telemetry: 3,
   source: 4, assembler: 4, sinks: 4, processing: 4, offsets: 4,
   pipeline: 5,
   programs: 6,

@@ -140,8 +140,9 @@ const SECTION_NOTES: Record<string, string | null> = {
   s3: null,
   client: null,
   kafkacrypto: 'KafkaCrypto encryption is not supported: records are produced and consumed unencrypted',
-  heartbeat: "OpenMSIStream's heartbeat topic is not supported; section ignored",
-  log: "OpenMSIStream's log topic is not supported; section ignored",
+  // Read by lib/telemetry (heartbeat and log topics), not by the Kafka client options.
+  heartbeat: null,
+  log: null,
 };
 
 /** `table[key]` for own keys only, so `constructor` or `__proto__` in a config is just unknown. */

@@ -63,6 +63,9 @@ export interface UploaderStats {
   bytesUploaded: number;
   /** Bytes of chunks queued to the producer (acknowledged or not): the progress line's rate. */
   bytesSent: number;
+  /** Chunks and their data bytes the broker acknowledged (OpenMSIStream's heartbeat counters). */
+  chunksAcked: number;
+  bytesAcked: number;
   filesFailed: number;
   /** Files whose upload a stop cut short: the next run sends what the broker did not acknowledge. */
   filesStopped: number;
@@ -91,7 +94,7 @@ export class DirectoryUploader {
   /** Aborted when `run` stops: no file starts after it, and files being read stop. */
   readonly #stopping = new AbortController();
   #lastActivity = Date.now();
-  #stats: UploaderStats = { filesUploaded: 0, bytesUploaded: 0, bytesSent: 0, filesFailed: 0, filesStopped: 0, inProgress: 0, queued: 0, recent: [] };
+  #stats: UploaderStats = { filesUploaded: 0, bytesUploaded: 0, bytesSent: 0, chunksAcked: 0, bytesAcked: 0, filesFailed: 0, filesStopped: 0, inProgress: 0, queued: 0, recent: [] };
   #firstScan = true;
 
   constructor(options: DirectoryUploaderOptions) {
@@ -216,7 +219,11 @@ export class DirectoryUploader {
           resumed = sent.size;
           return sent;
         },
-        onAcked: (chunkI) => this.#o.registry.markChunkAcked(relPath, chunkI),
+        onAcked: (chunkI, bytes) => {
+          this.#stats.chunksAcked++;
+          this.#stats.bytesAcked += bytes;
+          this.#o.registry.markChunkAcked(relPath, chunkI);
+        },
         onSent: doneReading,
         onChunk: (bytes) => {
           this.#stats.bytesSent += bytes;

@@ -35,8 +35,8 @@ export interface UploadFileOptions extends Partial<UploadFileLimits> {
    * already acknowledged (they are read and checked, not sent again).
    */
   alreadySent?: (digest: FileDigest) => ReadonlySet<number>;
-  /** Called once the broker acknowledged chunk `chunkI`. */
-  onAcked?: (chunkI: number) => void;
+  /** Called once the broker acknowledged chunk `chunkI`, with its data bytes. */
+  onAcked?: (chunkI: number, bytes: number) => void;
   /**
    * Called once every chunk of the final generation is read, checked and queued, before the
    * acknowledgements arrive: the file is no longer read, so a caller can start reading the next.
@@ -84,9 +84,10 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
         }
         const { acked } = await producer.send(chunkKey(chunk), value);
         const chunkI = chunk.chunkI;
+        const bytes = chunk.data.length;
         const done = acked.then(() => {
           pool.give(value);
-          options.onAcked?.(chunkI);
+          options.onAcked?.(chunkI, bytes);
         });
         // Awaited with the others below; until then a failed batch must not be an unhandled
         // rejection (that ends the process): the loop is still reading and sending chunks.

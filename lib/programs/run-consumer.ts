@@ -14,6 +14,8 @@ import { stderrProgressLine } from '../log/progress-line.js';
 import { createConsumerPipeline, type ConsumerPipeline } from '../pipeline/create-consumer-pipeline.js';
 import { CREATE_NEW, type ConsumerPipelineOptions } from '../pipeline/consumer-pipeline-options.js';
 import { listenForControl } from './control-input.js';
+import { currentTelemetry } from '../telemetry/start-telemetry.js';
+import type { ProcessFn } from '../processing/process-transform.js';
 
 export { CREATE_NEW };
 
@@ -41,9 +43,14 @@ export interface ConsumerSummary {
 export async function runConsumer(options: ConsumerRunOptions): Promise<ConsumerSummary> {
   const { logger } = options;
   const started = Date.now();
-  const p = await createConsumerPipeline(options);
+  const telemetry = currentTelemetry();
+  const processed = { messages: 0, bytes: 0 };
+  const process = telemetry && options.process ? countingProcessed(options.process, processed) : options.process;
+  const p = await createConsumerPipeline({ ...options, ...(process && { process }) });
+  // OpenMSIStream's consumer heartbeat counters, in its order (MessageProcessorHeartbeatProducible).
+  telemetry?.setCounts(() => ({ n_messages_read: p.source.recordsRead, n_messages_processed: processed.messages, n_bytes_read: p.source.bytesRead, n_bytes_processed: processed.bytes }));
   const disposeControl = options.interactive ? controlOf(p, options) : () => undefined;
-  const progress = options.progress ?? process.stderr.isTTY;
+  const progress = options.progress ?? globalThis.process.stderr.isTTY;
   const ticker = progress
     ? setInterval(() => stderrProgressLine().update(p.stats.progressLine({ bytesRead: p.source.bytesRead, inProgress: p.assembler.openFiles + p.processing.inProgress })), 500)
     : undefined;
@@ -72,6 +79,21 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   };
   logger.info(summary, 'consumer finished');
   return summary;
+}
+
+/**
+ * The file's chunks and bytes count as processed once the user's code returned success for it
+ * (OpenMSIStream counts each message its handler accepted; a file is the unit here).
+ */
+function countingProcessed(process: ProcessFn, counts: { messages: number; bytes: number }): ProcessFn {
+  return async (file) => {
+    const result = await process(file);
+    if (!(result instanceof Error)) {
+      counts.messages += file.nTotalChunks;
+      counts.bytes += file.size;
+    }
+    return result;
+  };
 }
 
 function controlOf(p: ConsumerPipeline, options: ConsumerRunOptions): () => void {

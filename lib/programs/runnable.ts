@@ -7,6 +7,8 @@
 import { ConfigError, isCodedError } from '../errors.js';
 import { logLevel, type OptionCheck } from '../config/option-values.js';
 import { parseArgs, type ArgSpec } from '../config/parse-args.js';
+import { TELEMETRY_ARGUMENTS, withTelemetry } from './telemetry-arguments.js';
+import { CONSUMER_COUNTERS } from '../telemetry/telemetry-messages.js';
 
 export interface ArgumentDef {
   /** snake_case flag name (kebab-case is accepted too), or the positional's name. */
@@ -128,6 +130,7 @@ export abstract class Runnable {
     return [
       ...LOGGER_ARGUMENTS,
       { name: 'logger_file_path', type: 'string', help: 'log file path (default: under LOGS/)' },
+      ...TELEMETRY_ARGUMENTS,
     ];
   }
 
@@ -157,7 +160,9 @@ export abstract class Runnable {
       if (isCodedError(err)) throw err;
       throw new ConfigError('ERR_CONSTRUCTOR_FAILED', `the constructor of ${this.name} threw: ${err instanceof Error ? err.message : String(err)}`, { className: this.name }, err);
     }
-    return instance.runMain();
+    // Heartbeats and log batches for a program that has a logger (every program here does).
+    const logger = (instance as { logger?: import('pino').Logger }).logger;
+    return logger ? withTelemetry(args, this.name, logger, CONSUMER_COUNTERS, () => instance.runMain()) : instance.runMain();
   }
 
   /** Runs the instance end to end; resolves to an exit code. */

@@ -25,6 +25,9 @@ import { nonNegativeSeconds, regularExpressionText } from '../../config/option-v
 import { checkWatchdogLagTime, DIRECTORY_UPLOADER_DEFAULTS } from '../../producer/upload-directory-options.js';
 import type { ParsedArguments } from '../../programs/runnable.js';
 import { connectProducer, UPLOAD_ARGUMENTS, type ConnectedProducer } from './upload-options.js';
+import { TELEMETRY_ARGUMENTS, withTelemetry } from '../../programs/telemetry-arguments.js';
+import { currentTelemetry } from '../../telemetry/start-telemetry.js';
+import { UPLOADER_COUNTERS } from '../../telemetry/telemetry-messages.js';
 
 /**
  * Skip hidden files and `.log` files. (OpenMSIStream's default, `^((?!(\.|.*.log))).*$`, also
@@ -44,6 +47,7 @@ export const uploadDirectoryParser = new ArgumentParser(
     { name: 'until_idle', type: 'number', check: nonNegativeSeconds, help: 'stop once everything is acknowledged and nothing changed for this many seconds' },
     UPDATE_SECONDS_ARGUMENT,
     ...LOGGER_ARGUMENTS,
+    ...TELEMETRY_ARGUMENTS,
   ],
   'Usage: datafile-stream upload-directory <upload_dir> [options]\n\nWatches a directory tree and uploads new and changed files (OpenMSIStream DataFileUploadDirectory).\nType q + Enter (or send SIGINT/SIGTERM) to stop, c + Enter for counts.\n' + EXIT_STATUS_HELP,
 );
@@ -67,7 +71,13 @@ export async function run(argv: string[]): Promise<number> {
     filePath: join(root, 'LOGS', 'DataFileUploadDirectory.log'),
     fileFormat: args.logger_file_format === 'json' ? 'json' : 'text',
   });
+  return withTelemetry(args, 'DataFileUploadDirectory', logger, UPLOADER_COUNTERS, () => uploadDirectory(args, root, untilIdle, logger));
+}
+
+async function uploadDirectory(args: ParsedArguments, root: string, untilIdle: number | undefined, logger: Logger): Promise<number> {
   const { connected, registry, uploader } = await openUploader(args, root, logger);
+  // OpenMSIStream's UploadDirectoryHeartbeatProducible counters.
+  currentTelemetry()?.setCounts(() => ({ n_messages_produced: uploader.stats.chunksAcked, n_bytes_produced: uploader.stats.bytesAcked }));
   const control = listenForStop(uploader, logger, Number(args.update_seconds));
   logger.info({ dir: root, topic: connected.topic, uploadExisting: args.upload_existing === true }, 'watching for files to upload');
   const progress = new UploadProgress();

@@ -13,12 +13,18 @@ import { UploadProgress } from '../../producer/upload-progress.js';
 import { EXIT_STATUS_HELP } from '../../exit-codes.js';
 import { ArgumentParser, LOGGER_STREAM_LEVEL_ARGUMENT } from '../../programs/runnable.js';
 import { connectProducer, UPLOAD_ARGUMENTS } from './upload-options.js';
+import { TELEMETRY_ARGUMENTS, withTelemetry } from '../../programs/telemetry-arguments.js';
+import { currentTelemetry } from '../../telemetry/start-telemetry.js';
+import { UPLOADER_COUNTERS } from '../../telemetry/telemetry-messages.js';
+import type { Logger } from 'pino';
+import type { ParsedArguments } from '../../programs/runnable.js';
 
 export const uploadFileParser = new ArgumentParser(
   [
     { name: 'filepath', type: 'string', positional: true, help: 'the file to upload' },
     ...UPLOAD_ARGUMENTS,
     LOGGER_STREAM_LEVEL_ARGUMENT,
+    ...TELEMETRY_ARGUMENTS,
   ],
   'Usage: datafile-stream upload-file <filepath> [options]\n\nChunks one file and produces it to a Kafka topic (OpenMSIStream UploadDataFile), then exits.\n' + EXIT_STATUS_HELP,
 );
@@ -36,7 +42,14 @@ export async function run(argv: string[]): Promise<number> {
   if (!info) throw new ConfigError('ERR_INVALID_ARGUMENT', `${path} does not exist`, { path });
   if (!info.isFile()) throw new ConfigError('ERR_INVALID_ARGUMENT', `${path} is not a regular file`, { path });
   const logger = createLogger({ name: 'UploadDataFile', streamLevel: String(args.logger_stream_level) });
+  return withTelemetry(args, 'UploadDataFile', logger, UPLOADER_COUNTERS, () => upload(args, path, chunkSize, logger));
+}
+
+async function upload(args: ParsedArguments, path: string, chunkSize: number, logger: Logger): Promise<number> {
   const connected = await connectProducer(args, logger);
+  const acked = { chunks: 0, bytes: 0 };
+  // OpenMSIStream's UploadDataFile sends no heartbeats; an uploader's counters are the natural ones.
+  currentTelemetry()?.setCounts(() => ({ n_messages_produced: acked.chunks, n_bytes_produced: acked.bytes }));
   let bytesSent = 0;
   let filesDone = 0;
   const progress = new UploadProgress();
@@ -45,6 +58,10 @@ export async function run(argv: string[]): Promise<number> {
     const result = await uploadFile(connected.chunks, path, {
       chunkSize,
       legacy: args.legacy === true,
+      onAcked: (_chunkI, bytes) => {
+        acked.chunks++;
+        acked.bytes += bytes;
+      },
       onChunk: (bytes) => {
         bytesSent += bytes;
       },
