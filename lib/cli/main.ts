@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   's3-transfer': async () => (await import('./commands/s3-transfer.js')).run,
   process: async () => (await import('./commands/process.js')).run,
   reproduce: async () => (await import('./commands/reproduce.js')).run,
+  monitor: async () => (await import('./commands/monitor.js')).run,
   broker: async () => (await import('./commands/broker.js')).runBroker,
   'install-service': async () => {
     const { installService } = await import('./commands/install-service.js');
