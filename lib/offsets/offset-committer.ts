@@ -13,6 +13,11 @@
  * next), so a crash makes the program process again only the files in processing and those that
  * ended within about one gap, not a whole commit interval's. The gap keeps a stream of small
  * files from holding a thread of the I/O pool in fsync all the time.
+ *
+ * The seam for a transactional commit (a reproducer's exactly-once mode): `commit` may commit
+ * less than it was handed and return what it committed (a partition it held back is offered
+ * again next time), and with `onProcessed` a processed file's registry row is not written here
+ * but handed over, for the commit to write once the file's result and offsets are committed.
  */
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,7 +46,10 @@ export interface OffsetCommitterOptions {
   registry?: CommitterRegistry;
   /** Where bad records are recorded (LOGS/rejected_from_...csv). */
   rejected?: Pick<RejectedRecords, 'add' | 'flush'>;
-  commit: (offsets: CommitOffset[]) => Promise<void>;
+  /** Commits the offsets; may commit fewer (or lower) and then returns what it committed. */
+  commit: (offsets: CommitOffset[]) => Promise<void | CommitOffset[]>;
+  /** When set, a processed file's registry row is left to this (written after its commit), not written at settlement. */
+  onProcessed?: (settlement: Settlement) => void;
   logger: Logger;
   intervalMs?: number;
   /** Sees every settlement after it was recorded (counters, callbacks). */
@@ -119,9 +127,13 @@ export class OffsetCommitter extends Writable {
     if (offsets.length === 0) return;
     crashPoint('after-registry');
     try {
-      await this.#o.commit(offsets);
+      const committed = (await this.#o.commit(offsets)) ?? offsets;
       crashPoint('after-commit');
-      for (const o of offsets) this.#o.tracker.markCommitted(o.topic, o.partition, o.offset);
+      for (const o of committed) this.#o.tracker.markCommitted(o.topic, o.partition, o.offset);
+      // Held back (or lowered): offered again with the next commit.
+      for (const o of offsets) {
+        if (!committed.some((c) => c.topic === o.topic && c.partition === o.partition && c.offset === o.offset)) this.#o.tracker.markCommitFailed(o.topic, o.partition);
+      }
       this.#commits++;
       this.#o.logger.debug({ offsets }, 'offsets committed');
     } catch (err) {
@@ -163,6 +175,10 @@ export class OffsetCommitter extends Writable {
       const file = registryFile(ref);
       switch (s.outcome) {
         case 'processed':
+          if (this.#o.onProcessed) {
+            this.#o.onProcessed(s);
+            break;
+          }
           registry.markProcessed(file);
           this.#flushProcessedSoon();
           break;

@@ -78,6 +78,7 @@ export function buildStages(o: ConsumerPipelineOptions, c: ConnectedConsumer, s:
     ...(o.processTimeoutMs !== undefined && { timeoutMs: o.processTimeoutMs }),
     onFailed: failedHandler(o, s),
   });
+  const seam = o.commitSeam?.({ registry, tracker: s.tracker, groupId: c.groupId });
   const committer = new ClosingCommitter(
     {
       tracker: s.tracker,
@@ -85,7 +86,8 @@ export function buildStages(o: ConsumerPipelineOptions, c: ConnectedConsumer, s:
       rejected: s.rejected,
       logger: logger.child({ stage: 'commit' }),
       ...(o.commitIntervalMs !== undefined && { intervalMs: o.commitIntervalMs }),
-      commit: (offsets) => c.consumer.commitOffsets(offsets.map((x) => ({ ...x, metadata: stagedMetadata(sink.stagedFrom().get(x.partition), x.offset) }))),
+      commit: seam?.commit ?? ((offsets) => c.consumer.commitOffsets(offsets.map((x) => ({ ...x, metadata: stagedMetadata(sink.stagedFrom().get(x.partition), x.offset) })))),
+      ...(seam && { onProcessed: seam.onProcessed }),
       onSettled: hooks.onSettled,
     },
     hooks.close,

@@ -11,6 +11,22 @@ import type { FileRef } from '../pipeline-events.js';
 import type { ProcessFn } from '../processing/process-transform.js';
 import type { UserStage } from './user-stages.js';
 import type { RegistryNaming } from './shared-parts.js';
+import type { OffsetCommitterOptions } from '../offsets/offset-committer.js';
+import type { OffsetTracker } from '../offsets/offset-tracker.js';
+import type { FileRegistry } from '../registry/file-registry.js';
+
+/** What a commit seam gets from the composer: the registry, the tracker and the group. */
+export interface CommitSeamParts {
+  registry: Pick<FileRegistry, 'markProcessed' | 'flushProcessed'>;
+  tracker: Pick<OffsetTracker, 'committed'>;
+  groupId: string;
+}
+
+/** A commit that replaces the consumer's plain one (the OffsetCommitter's `commit` and `onProcessed`). */
+export interface CommitSeam {
+  commit: OffsetCommitterOptions['commit'];
+  onProcessed: NonNullable<OffsetCommitterOptions['onProcessed']>;
+}
 
 /** A group id that makes a fresh group each run (restart recovery off), as in OpenMSIStream. */
 export const CREATE_NEW = 'create_new';
@@ -62,6 +78,8 @@ export type ConsumerPipelineOptions = ConsumerConnection & {
   shutdownTimeoutMs?: number;
   /** The app's own stages, between the sink and processing (see user-stages.ts). */
   stages?: UserStage[];
+  /** Replaces the offset commit (a reproducer's transactions); built with the stages, after `retryFailed` ran. */
+  commitSeam?: (parts: CommitSeamParts) => CommitSeam;
   /** The registry's processed-table name and failure status, for a program that records other outcomes (a reproducer). */
   registry?: RegistryNaming;
   /** A file that entered the app's stages and has not left them after this long is logged by name (default 60 s). */

@@ -14,9 +14,15 @@
  * `--retry_failed`, as a failed file of a processor is.
  *
  * It is a DataFileStreamProcessor whose processing is "compute, then produce": it runs on the
- * same composed pipeline with the same guarantees. At least once: the file counts as done (its
- * row in `LOGS/results_produced_to_<producer topic>.csv`, offsets committed past it) only once
- * the broker acknowledged its result.
+ * same composed pipeline with the same guarantees, in one of two modes:
+ * - exactly once (the default): each result and the consumer offsets past its file commit in one
+ *   Kafka transaction (transactional-results.ts), so a `read_committed` reader sees it once
+ *   across crashes. Needs the kafkajs engine and a broker with transactions. Partial files are
+ *   not staged (their records stay uncommitted until the file completes): a staged file's
+ *   records would be committed before its result.
+ * - at least once (`--at_least_once`): the result is produced and acknowledged, then the file
+ *   counts as done (its row in `LOGS/results_produced_to_<producer topic>.csv`, offsets committed
+ *   past it); a crash between the two produces it again.
  */
 import { ConfigError, ProcessingError, errorCodeOf } from '../errors.js';
 import { topicName } from '../config/option-values.js';
@@ -25,6 +31,7 @@ import type { DownloadDataFile } from '../download-data-file.js';
 import type { Lock } from '../processing/lock.js';
 import { DataFileStreamProcessor, type ConsumerRunExtras, type ProcessorOptions } from './data-file-stream-processor.js';
 import { ResultProducer } from './result-producer.js';
+import { TransactionalResults } from './transactional-results.js';
 import type { ConsumerSummary } from './run-consumer.js';
 import type { ArgumentDef, ParsedArguments } from './runnable.js';
 import { KAFKA_ARGUMENTS } from './kafka-arguments.js';
@@ -36,14 +43,23 @@ export type ResultMessageValue = string | Buffer | Uint8Array;
 export interface ReproducerOptions extends ProcessorOptions {
   /** The topic the results go to (--producer_topic_name, as OpenMSIStream names it). */
   producerTopicName: string;
+  /** Produce each result once acknowledged, without transactions (for topics or engines without them). */
+  atLeastOnce: boolean;
 }
+
+/** setTimeout's largest delay: in exactly-once mode a partial file is never staged (its records never settled early). */
+const NEVER_STAGE_MS = 2 ** 31 - 1;
 
 /** The in-progress statuses OpenMSIStream's StreamReproducerRegistry writes for a file whose result failed. */
 export const REPRODUCER_STATUS = { computingFailed: 'computing_result_message_failed', producingFailed: 'producing_message_failed' } as const;
 
 export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
   readonly producerTopicName: string;
+  readonly atLeastOnce: boolean;
   #results: ResultProducer | undefined;
+  #transactions: TransactionalResults | undefined;
+  /** Set once the pipeline's stages exist: before that, results are of files retried with --retry_failed. */
+  #inPipeline = false;
 
   constructor(args: ParsedArguments | Partial<ReproducerOptions> = {}) {
     super(args);
@@ -52,6 +68,7 @@ export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
       throw new ConfigError('ERR_INVALID_OPTION', 'a reproducer needs the topic its results go to: --producer_topic_name (producerTopicName)', { option: 'producer_topic_name' });
     }
     this.producerTopicName = topicName(given, 'producer_topic_name');
+    this.atLeastOnce = 'at_least_once' in args ? args.at_least_once === true : (args as Partial<ReproducerOptions>).atLeastOnce === true;
   }
 
   static override getCommandLineArguments(): ArgumentDef[] {
@@ -60,6 +77,7 @@ export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
       ...super.getCommandLineArguments(),
       { ...topic, alias: ['consumer_topic_name'], help: `${topic.help}; the topic the files are read from (also --consumer_topic_name)` },
       { name: 'producer_topic_name', type: 'string', required: true, check: topicName, help: 'the topic the result messages are produced to' },
+      { name: 'at_least_once', type: 'boolean', default: false, help: 'produce each result once acknowledged, without transactions (a crash can produce a result twice); for topics, brokers or engines without transactions [default: exactly once]' },
     ];
   }
 
@@ -74,6 +92,11 @@ export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
   async processDownloadedDataFile(file: DownloadDataFile, lock: Lock): Promise<Error | undefined> {
     const value = await this.computeResult(file, lock);
     if (value instanceof Error) return value;
+    if (this.#transactions !== undefined) {
+      if (this.#inPipeline) this.#transactions.stash(file, processingResultKey(file), value);
+      else await this.#transactions.sendAlone(processingResultKey(file), value);
+      return undefined;
+    }
     if (this.#results === undefined) throw new ProcessingError('ERR_PRODUCE_FAILED', 'the result producer is not open (run() opens it)', { path: file.relativeFilepath });
     await this.#results.send(processingResultKey(file), value);
     return undefined;
@@ -95,7 +118,15 @@ export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
   }
 
   protected override consumerRunOptions(): ConsumerRunExtras {
+    const transactions = this.#transactions;
     return {
+      ...(transactions && {
+        commitSeam: (parts) => {
+          this.#inPipeline = true;
+          return transactions.seam(parts);
+        },
+        stageAfterMs: NEVER_STAGE_MS,
+      }),
       registry: {
         processedName: `results_produced_to_${this.producerTopicName}.csv`,
         failedStatus: (reason) => (errorCodeOf(reason) === 'ERR_PRODUCE_FAILED' ? REPRODUCER_STATUS.producingFailed : REPRODUCER_STATUS.computingFailed),
@@ -106,12 +137,17 @@ export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
   override async run(signal?: AbortSignal): Promise<ConsumerSummary> {
     const o = this.options;
     this.logger.info(`producing the result of each file read from "${o.topicName}" to "${this.producerTopicName}"`);
-    this.#results = await ResultProducer.open({ config: o.config, topic: this.producerTopicName, logger: this.logger, allowPlaintext: o.allowPlaintext, kafkaEngine: o.kafkaEngine });
+    const producer = { config: o.config, topic: this.producerTopicName, logger: this.logger, allowPlaintext: o.allowPlaintext, kafkaEngine: o.kafkaEngine };
+    const opened = this.atLeastOnce
+      ? (this.#results = await ResultProducer.open(producer))
+      : (this.#transactions = await TransactionalResults.open({ ...producer, groupId: o.consumerGroupId, outputDir: o.outputDir }));
     try {
       return await super.run(signal);
     } finally {
-      await this.#results.close();
+      await opened.close();
       this.#results = undefined;
+      this.#transactions = undefined;
+      this.#inPipeline = false;
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Reproducers against the real broker, at least once: every rebuilt file's result is produced to
+ * Reproducers against the real broker, in both modes: every rebuilt file's result is produced to
  * the producer topic under OpenMSIStream's key, recorded in results_produced_to_<topic>.csv, and
  * offsets pass it; a result that cannot be computed is recorded as computing_result_message_failed,
  * kept, and produced by a later run with retryFailed.
@@ -45,13 +45,15 @@ const keyOf = (path: string): string => {
   return `${parts.join('_')}_${name}_chunk_processing_result`;
 };
 
-test('each file gives one result under its OpenMSIStream key; a failed result is recorded, kept and retried', { timeout: 120_000 }, async (t) => {
+for (const atLeastOnce of [false, true]) {
+test(`${atLeastOnce ? 'at least once' : 'exactly once'}: each file gives one result under its OpenMSIStream key; a failed result is recorded, kept and retried`, { timeout: 120_000 }, async (t) => {
+  ShaReproducer.refuse = true;
   const topic = await chunkTopic();
   const results = uniqueName('repro-results');
   await createTopic(results, 2);
   const group = uniqueName('repro-g');
   const outputDir = await tempDir(t);
-  const options = { config: 'local', topicName: topic, producerTopicName: results, consumerGroupId: group, outputDir, untilIdle: 1.5, maxAttempts: 2, loggerStreamLevel: 'silent' };
+  const options = { config: 'local', topicName: topic, producerTopicName: results, consumerGroupId: group, outputDir, untilIdle: 1.5, maxAttempts: 2, loggerStreamLevel: 'silent', atLeastOnce };
 
   const first = await new ShaReproducer(options).run();
   assert.equal(first.filesProcessed, 3);
@@ -76,6 +78,7 @@ test('each file gives one result under its OpenMSIStream key; a failed result is
   assert.deepEqual(produced.slice(1).map((row) => row.split(';')[1]).sort(), Object.keys(FILES).sort());
   assert.doesNotMatch(await readFile(join(logs, `consuming_from_${topic}_in_progress_by_${group}.csv`), 'utf8'), /no-result/);
 });
+}
 
 test('MetadataJSONReproducer produces the object as Python json.dumps text; a non-object is a failed result', { timeout: 120_000 }, async (t) => {
   const topic = await chunkTopic();
