@@ -260,6 +260,7 @@ class Bench {
     const one = corpus.files.slice(0, 1);
     const path = join(corpus.dir, one[0]!.relPath);
     this.record(round, await this.onNewTopic(name, `file-ours-r${round}`, upload('ours-upload-file', one, (t) => programs.oursUploadFile(ctx, path, t))));
+    this.record(round, await this.onNewTopic(name, `file-raw-r${round}`, upload('raw-produce', one, (t) => programs.rawProduce(ctx, path, t))));
     if (this.options.openmsistream) {
       const cwd = await this.outDir('uploaddatafile');
       const theirs = upload('openmsistream-upload-file', one, (t) => programs.openmsistreamUploadFile(ctx, path, t, cwd));

@@ -39,6 +39,7 @@ export type Subject =
   | 'ours-upload-directory'
   | 'openmsistream-upload-directory'
   | 'ours-upload-file'
+  | 'raw-produce'
   | 'openmsistream-upload-file';
 
 export interface Row {

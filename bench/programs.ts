@@ -98,6 +98,12 @@ export const programs = {
     args: [join(ctx.root, 'bench/raw-consume.mjs'), ctx.config, topic, group],
   }),
 
+  rawProduce: (ctx: BenchContext, path: string, topic: string): ProgramSpec => ({
+    label: `raw produce on ${ctx.env.DATAFILE_STREAM_KAFKA_ENGINE ?? 'kafkajs'} (one read, no hashing)`,
+    command: process.execPath,
+    args: [join(ctx.root, 'bench/raw-produce.mjs'), ctx.config, topic, path, String(ctx.chunkSize)],
+  }),
+
   hashCeiling: (ctx: BenchContext, dir: string): ProgramSpec => ({
     label: 'SHA-512 x2, one core (ceiling)',
     command: process.execPath,

@@ -35,7 +35,7 @@ interface ResultRow {
 const CONSUMERS = ['ours-disk', 'ours-memory', 'openmsistream-download', 'kafkajs-raw', 'hash-ceiling'];
 const UPLOADERS = ['ours-upload-directory', 'openmsistream-upload-directory'];
 const EXPECTED: Record<string, string[]> = {
-  A: [...CONSUMERS, ...UPLOADERS, 'ours-upload-file', 'openmsistream-upload-file'],
+  A: [...CONSUMERS, ...UPLOADERS, 'ours-upload-file', 'openmsistream-upload-file', 'raw-produce'],
   B: [...CONSUMERS, ...UPLOADERS],
   C: [...CONSUMERS, ...UPLOADERS],
   X: ['ours-disk', 'ours-upload-directory'],

@@ -50,3 +50,15 @@ test('a row shows the median with the min-max spread of its rounds, and steady-s
   assert.doesNotMatch(md, /after join|last file rebuilt/);
   assert.match(md, /committed offsets reach the end of every partition/);
 });
+
+test('the raw produce row bounds upload-file: ours against it, and it against OpenMSIStream', () => {
+  const rows = [
+    rowOf('ours-upload-file', 'ours upload-file', 60),
+    rowOf('openmsistream-upload-file', 'OpenMSIStream UploadDataFile', 50),
+    rowOf('raw-produce', 'raw produce on kafkajs (one read, no hashing)', 80),
+  ];
+  const md = renderMarkdown(resultOf(rows));
+  const line = (start: string) => md.split('\n').find((l) => l.startsWith(start)) ?? '';
+  assert.match(line('| upload: ours upload-file'), /\| 1\.20x \/ 0\.75x \|/);
+  assert.match(line('| upload: raw produce on kafkajs'), /\| 1\.60x \/ - \|/);
+});
