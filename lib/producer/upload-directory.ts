@@ -63,7 +63,7 @@ export interface UploaderStats {
   bytesUploaded: number;
   /** Bytes of chunks queued to the producer (acknowledged or not): the progress line's rate. */
   bytesSent: number;
-  /** Chunks and their data bytes the broker acknowledged (OpenMSIStream's heartbeat counters). */
+  /** Chunks and their record value bytes the broker acknowledged (OpenMSIStream's heartbeat counters). */
   chunksAcked: number;
   bytesAcked: number;
   filesFailed: number;

@@ -35,7 +35,7 @@ export interface UploadFileOptions extends Partial<UploadFileLimits> {
    * already acknowledged (they are read and checked, not sent again).
    */
   alreadySent?: (digest: FileDigest) => ReadonlySet<number>;
-  /** Called once the broker acknowledged chunk `chunkI`, with its data bytes. */
+  /** Called once the broker acknowledged chunk `chunkI`, with its record value's bytes (what OpenMSIStream's heartbeats count). */
   onAcked?: (chunkI: number, bytes: number) => void;
   /**
    * Called once every chunk of the final generation is read, checked and queued, before the
@@ -84,7 +84,7 @@ export async function uploadFile(producer: ChunkProducer, path: string, options:
         }
         const { acked } = await producer.send(chunkKey(chunk), value);
         const chunkI = chunk.chunkI;
-        const bytes = chunk.data.length;
+        const bytes = value.length;
         const done = acked.then(() => {
           pool.give(value);
           options.onAcked?.(chunkI, bytes);
