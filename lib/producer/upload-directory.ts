@@ -230,37 +230,45 @@ export class DirectoryUploader {
         },
         signal: this.#stopping.signal,
       });
-      const fileHash = result.fileHash.toString('hex');
-      this.#o.registry.markUploaded(relPath, { size: result.size, mtimeMs: result.mtime * 1000, nChunks: result.nChunks, fileHash });
-      await this.#o.registry.flush();
-      this.#settled.set(relPath, { size: result.size, mtime: result.mtime });
-      this.#stats.filesUploaded++;
-      this.#stats.bytesUploaded += result.size;
-      this.#stats.recent = [relPath, ...this.#stats.recent].slice(0, 10);
-      log.info({ bytes: result.size, chunks: result.nChunks, generations: result.generations, ...(resumed > 0 && { resumedAfterChunks: resumed }) }, 'uploaded');
+      await this.#uploaded(relPath, result, resumed, log);
     } catch (err) {
-      const code = errorCodeOf(err);
-      if (code === 'ERR_ABORTED') {
-        // Stopped, not failed: left unsettled and in progress in the registry for the next run.
-        this.#stats.filesStopped++;
-        log.debug('upload stopped; the next run sends the rest');
-        return;
-      }
-      if (code === 'ERR_PRODUCE_FAILED' || code === 'ERR_KAFKA') {
-        // The broker failed, not the file (kafkajs gave up retrying, e.g. a broker restart that
-        // took longer): left unsettled, so the next scans queue it again once it is quiet, and
-        // chunks the broker acknowledged are not sent twice.
-        log.warn({ code, err }, `upload interrupted, will retry: ${(err as Error)?.message ?? String(err)}`);
-        return;
-      }
-      this.#settled.set(relPath, snapshot); // retried when the file changes again
-      if (code === 'ERR_FILE_VANISHED') {
-        log.warn({ code: 'ERR_FILE_VANISHED' }, 'file vanished before it was sent; skipped');
-        return;
-      }
-      this.#stats.filesFailed++;
-      log.error({ code: errorCodeOf(err), err }, `upload failed: ${(err as Error)?.message ?? String(err)}`);
+      this.#uploadFailed(relPath, snapshot, err, log);
     }
+  }
+
+  async #uploaded(relPath: string, result: UploadFileResult, resumed: number, log: Logger): Promise<void> {
+    const fileHash = result.fileHash.toString('hex');
+    this.#o.registry.markUploaded(relPath, { size: result.size, mtimeMs: result.mtime * 1000, nChunks: result.nChunks, fileHash });
+    await this.#o.registry.flush();
+    this.#settled.set(relPath, { size: result.size, mtime: result.mtime });
+    this.#stats.filesUploaded++;
+    this.#stats.bytesUploaded += result.size;
+    this.#stats.recent = [relPath, ...this.#stats.recent].slice(0, 10);
+    log.info({ bytes: result.size, chunks: result.nChunks, generations: result.generations, ...(resumed > 0 && { resumedAfterChunks: resumed }) }, 'uploaded');
+  }
+
+  #uploadFailed(relPath: string, snapshot: FileSnapshot, err: unknown, log: Logger): void {
+    const code = errorCodeOf(err);
+    if (code === 'ERR_ABORTED') {
+      // Stopped, not failed: left unsettled and in progress in the registry for the next run.
+      this.#stats.filesStopped++;
+      log.debug('upload stopped; the next run sends the rest');
+      return;
+    }
+    if (code === 'ERR_PRODUCE_FAILED' || code === 'ERR_KAFKA') {
+      // The broker failed, not the file (kafkajs gave up retrying, e.g. a broker restart that
+      // took longer): left unsettled, so the next scans queue it again once it is quiet, and
+      // chunks the broker acknowledged are not sent twice.
+      log.warn({ code, err }, `upload interrupted, will retry: ${(err as Error)?.message ?? String(err)}`);
+      return;
+    }
+    this.#settled.set(relPath, snapshot); // retried when the file changes again
+    if (code === 'ERR_FILE_VANISHED') {
+      log.warn({ code: 'ERR_FILE_VANISHED' }, 'file vanished before it was sent; skipped');
+      return;
+    }
+    this.#stats.filesFailed++;
+    log.error({ code, err }, `upload failed: ${(err as Error)?.message ?? String(err)}`);
   }
 
   async #listFiles(): Promise<string[]> {
