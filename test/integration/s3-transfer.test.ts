@@ -161,6 +161,37 @@ test('killed mid-run and restarted with the same group: everything arrives, noth
   assert.deepEqual(failedRows, []);
 });
 
+test('stopped by SIGTERM (as systemctl stop does): exit 143, the final commit covers every file sent, and the restart sends exactly the rest', async () => {
+  const files = new Map<string, Buffer>(Array.from({ length: 24 }, (_, i) => [`s/file-${String(i).padStart(2, '0')}.dat`, content(1_500_000 + i * 1000)] as [string, Buffer]));
+  const source = join(work, 'term-tree');
+  await writeTree(source, files);
+  const topic = uniqueTopic('t-s3-term');
+  await uploadDirectory(source, topic);
+  const bucket = uniqueBucket();
+  await createBucket(client, bucket);
+  const config = await writeS3Config(work);
+  const out = join(work, 'out-term');
+  const group = `g-${topic}`;
+
+  let seen = 0;
+  const first = spawnCli(transferArgs(bucket, config, topic, group, out, ['--n_threads', '1']), (line, cli) => {
+    if (typeof line.msg === 'string' && line.msg.startsWith('uploaded s3://') && ++seen === 6) cli.kill('SIGTERM');
+  });
+  const r1 = await first.done;
+  assert.equal(r1.code, 143, `the first run stops gracefully with 128 + SIGTERM (exit ${r1.code ?? r1.signal}): ${r1.stderr.slice(-1500)}`);
+  const sentFirst = messages(first.logs, 'uploaded s3://').map((l) => l.key as string);
+  assert.ok(sentFirst.length >= 6 && sentFirst.length < files.size, `stopped after ${sentFirst.length} of ${files.size} uploads`);
+
+  const second = spawnCli(transferArgs(bucket, config, topic, group, out));
+  const r2 = await second.done;
+  assert.equal(r2.code, 0, r2.stderr.slice(-3000));
+  const sentSecond = messages(second.logs, 'uploaded s3://').map((l) => l.key as string);
+  assert.deepEqual(messages(second.logs, 'already in s3://'), [], 'the final commit covered every file the first run sent: none is even looked at again');
+  assert.deepEqual(sentSecond.filter((k) => sentFirst.includes(k)), [], 'no file sent twice');
+  assert.equal(sentFirst.length + sentSecond.length, files.size, 'every file sent once');
+  await assertBucketMatches(client, bucket, topic, files);
+});
+
 /**
  * A loopback HTTP proxy in front of the test MinIO that answers the requests `deny` picks with
  * S3's 403 AccessDenied and forwards the rest unchanged (same Host header, so signatures still
