@@ -60,7 +60,7 @@ export interface ProcessorOptions {
 const MODES = ['memory', 'disk', 'both'] as const;
 
 /** The consumer-run options a subclass may set (consumerRunOptions()). */
-export type ConsumerRunExtras = Partial<Pick<ConsumerRunOptions, 'registry' | 'commitSeam' | 'stageAfterMs'>>;
+export type ConsumerRunExtras = Partial<Pick<ConsumerRunOptions, 'registry' | 'commitSeam' | 'stageAfterMs' | 'heartbeatCounts'>>;
 
 export abstract class DataFileStreamProcessor extends Runnable {
   readonly options: ProcessorOptions;

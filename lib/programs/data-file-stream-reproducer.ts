@@ -31,6 +31,7 @@ import type { DownloadDataFile } from '../download-data-file.js';
 import type { Lock } from '../processing/lock.js';
 import { DataFileStreamProcessor, type ConsumerRunExtras, type ProcessorOptions } from './data-file-stream-processor.js';
 import { ResultProducer } from './result-producer.js';
+import { REPRODUCER_COUNTERS } from '../telemetry/telemetry-messages.js';
 import { TransactionalResults } from './transactional-results.js';
 import type { ConsumerSummary } from './run-consumer.js';
 import type { ArgumentDef, ParsedArguments } from './runnable.js';
@@ -57,6 +58,9 @@ export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
   readonly producerTopicName: string;
   readonly atLeastOnce: boolean;
   #results: ResultProducer | undefined;
+  /** Results handed to the producer (or to the next transaction), for the heartbeats. */
+  readonly #produced = { messages: 0, bytes: 0 };
+  static override heartbeatCounters: readonly string[] = REPRODUCER_COUNTERS;
   #transactions: TransactionalResults | undefined;
   /** Set once the pipeline's stages exist: before that, results are of files retried with --retry_failed. */
   #inPipeline = false;
@@ -92,14 +96,20 @@ export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
   async processDownloadedDataFile(file: DownloadDataFile, lock: Lock): Promise<Error | undefined> {
     const value = await this.computeResult(file, lock);
     if (value instanceof Error) return value;
+    await this.#produce(file, value);
+    this.#produced.messages++;
+    this.#produced.bytes += Buffer.byteLength(value);
+    return undefined;
+  }
+
+  async #produce(file: DownloadDataFile, value: string | Buffer): Promise<void> {
     if (this.#transactions !== undefined) {
       if (this.#inPipeline) this.#transactions.stash(file, processingResultKey(file), value);
       else await this.#transactions.sendAlone(processingResultKey(file), value);
-      return undefined;
+      return;
     }
     if (this.#results === undefined) throw new ProcessingError('ERR_PRODUCE_FAILED', 'the result producer is not open (run() opens it)', { path: file.relativeFilepath });
     await this.#results.send(processingResultKey(file), value);
-    return undefined;
   }
 
   /** The user's result as bytes or text, or a coded ERR_RESULT_NOT_COMPUTED error. */
@@ -120,6 +130,7 @@ export abstract class DataFileStreamReproducer extends DataFileStreamProcessor {
   protected override consumerRunOptions(): ConsumerRunExtras {
     const transactions = this.#transactions;
     return {
+      heartbeatCounts: () => ({ n_messages_produced: this.#produced.messages, n_bytes_produced: this.#produced.bytes }),
       ...(transactions && {
         commitSeam: (parts) => {
           this.#inPipeline = true;

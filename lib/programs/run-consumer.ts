@@ -26,6 +26,8 @@ export type ConsumerRunOptions = ConsumerPipelineOptions & {
   progress?: boolean;
   /** With `interactive`: log the counts every this many seconds (OpenMSIStream's --update_seconds). */
   updateSeconds?: number;
+  /** Running totals a program adds to the consumer's heartbeat counters (a reproducer's results produced). */
+  heartbeatCounts?: () => Record<string, number>;
 };
 
 export interface ConsumerSummary {
@@ -48,7 +50,13 @@ export async function runConsumer(options: ConsumerRunOptions): Promise<Consumer
   const process = telemetry && options.process ? countingProcessed(options.process, processed) : options.process;
   const p = await createConsumerPipeline({ ...options, ...(process && { process }) });
   // OpenMSIStream's consumer heartbeat counters, in its order (MessageProcessorHeartbeatProducible).
-  telemetry?.setCounts(() => ({ n_messages_read: p.source.recordsRead, n_messages_processed: processed.messages, n_bytes_read: p.source.bytesRead, n_bytes_processed: processed.bytes }));
+  telemetry?.setCounts(() => ({
+    n_messages_read: p.source.recordsRead,
+    n_messages_processed: processed.messages,
+    n_bytes_read: p.source.bytesRead,
+    n_bytes_processed: processed.bytes,
+    ...options.heartbeatCounts?.(),
+  }));
   const disposeControl = options.interactive ? controlOf(p, options) : () => undefined;
   const progress = options.progress ?? globalThis.process.stderr.isTTY;
   const ticker = progress

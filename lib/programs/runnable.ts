@@ -125,6 +125,9 @@ export const UPDATE_SECONDS_ARGUMENT: ArgumentDef = {
 };
 
 export abstract class Runnable {
+  /** The counters its heartbeats carry, in OpenMSIStream's order (a consumer's unless a subclass says). */
+  static heartbeatCounters: readonly string[] = CONSUMER_COUNTERS;
+
   /** The arguments this class takes; subclasses extend their parent's list. */
   static getCommandLineArguments(): ArgumentDef[] {
     return [
@@ -162,7 +165,7 @@ export abstract class Runnable {
     }
     // Heartbeats and log batches for a program that has a logger (every program here does).
     const logger = (instance as { logger?: import('pino').Logger }).logger;
-    return logger ? withTelemetry(args, this.name, logger, CONSUMER_COUNTERS, () => instance.runMain()) : instance.runMain();
+    return logger ? withTelemetry(args, this.name, logger, this.heartbeatCounters, () => instance.runMain()) : instance.runMain();
   }
 
   /** Runs the instance end to end; resolves to an exit code. */
@@ -172,4 +175,5 @@ export abstract class Runnable {
 export interface RunnableClass {
   new (args: ParsedArguments): Runnable;
   getArgumentParser(): ArgumentParser;
+  heartbeatCounters: readonly string[];
 }

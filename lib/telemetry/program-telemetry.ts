@@ -35,6 +35,8 @@ export class ProgramTelemetry {
   readonly #failing = new Set<Kind>();
   readonly #batch: LogBatch | undefined;
   #counts: () => HeartbeatCounts = () => ({});
+  /** The counter names in the order OpenMSIStream writes them. */
+  readonly #names: readonly string[];
   #lastCounts: HeartbeatCounts = {};
   #stopped = false;
   /** Messages the broker acknowledged, by kind (for tests and the final log line). */
@@ -43,6 +45,7 @@ export class ProgramTelemetry {
   /** `counters`: the names the heartbeats carry (zeros until the program's part that counts sets its totals). */
   constructor(settings: TelemetrySettings, kafka: Kafka, logger: Logger, counters: readonly string[] = []) {
     this.settings = settings;
+    this.#names = counters;
     const zeros = Object.fromEntries(counters.map((name) => [name, 0]));
     this.#counts = () => zeros;
     this.#logger = logger;
@@ -122,7 +125,7 @@ export class ProgramTelemetry {
 
   #next(kind: Kind, ch: TelemetryChannel): TelemetryMessage | undefined {
     if (kind === 'heartbeat') {
-      const totals = { ...this.#counts() };
+      const totals = inOrder(this.#counts(), this.#names);
       const message = heartbeatMessage(ch.programId, sinceLast(totals, this.#lastCounts), new Date());
       this.#lastCounts = totals;
       return message;
@@ -137,4 +140,11 @@ export class ProgramTelemetry {
     this.#failing.add(kind);
     this.#logger.warn({ code: errorCodeOf(err), err }, `${what}: ${(err as Error)?.message ?? String(err)} (the program goes on; said once until it works again)`);
   }
+}
+
+/** `counts` with the names in `order` first, in that order (Python's json.dumps keeps insertion order). */
+function inOrder(counts: HeartbeatCounts, order: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of order) if (name in counts) out[name] = counts[name]!;
+  return Object.assign(out, counts);
 }

@@ -20,6 +20,8 @@ export type HeartbeatCounts = Readonly<Record<string, number>>;
 /** OpenMSIStream's counters, in its order: an uploader's (UploadDirectoryHeartbeatProducible) and a consumer's (MessageProcessorHeartbeatProducible). */
 export const UPLOADER_COUNTERS = ['n_messages_produced', 'n_bytes_produced'] as const;
 export const CONSUMER_COUNTERS = ['n_messages_read', 'n_messages_processed', 'n_bytes_read', 'n_bytes_processed'] as const;
+/** A reproducer's (MessageReproducerHeartbeatProducible): the consumer's, with the results it produced. */
+export const REPRODUCER_COUNTERS = ['n_messages_read', 'n_messages_processed', 'n_messages_produced', 'n_bytes_read', 'n_bytes_processed', 'n_bytes_produced'] as const;
 
 export interface TelemetryMessage {
   key: string;

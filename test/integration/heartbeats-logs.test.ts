@@ -96,3 +96,24 @@ test('upload-file with --log_topic_name: its log lines arrive in batches with ke
   const lines = batches.flatMap((b) => b.value.messages as string[]);
   assert.ok(lines.some((l) => /INFO UploadDataFile: uploaded .*logged\.bin/.test(l)), lines.join('\n'));
 });
+
+test('reproduce with --heartbeat_topic_name: OpenMSIStream\'s reproducer counters, in its order, the results produced adding up', { timeout: 180_000 }, async (t) => {
+  const dir = await tempDir(t, 'hb-repro');
+  await Promise.all(SIZES.map((size, i) => writeFile(join(dir, `f${i}.bin`), randomBytes(size))));
+  const topic = uniqueTopic(t, 't-hb-repro-data');
+  const results = uniqueTopic(t, 't-hb-repro-results');
+  const hbTopic = uniqueTopic(t, 't-hb-repro');
+  assertExit(await runCli(['upload-directory', dir, '--topic_name', topic, '--chunk_size', String(CHUNK), '--upload_existing', '--until_idle', '2']), 0);
+  const fixture = new URL('./fixtures/sha-reproducer.ts', import.meta.url).pathname;
+  const run = await runCli(
+    ['reproduce', fixture, '--topic_name', topic, '--producer_topic_name', results, '--output_dir', await tempDir(t, 'hb-repro-out'), '--until_idle', '3', '--heartbeat_topic_name', hbTopic, '--heartbeat_interval_secs', '0.5', '--heartbeat_program_id', 'repro-1'],
+  );
+  assertExit(run, 0);
+  const beats = (await heartbeats(hbTopic)).filter((h) => h.key === 'repro-1_heartbeat');
+  assert.ok(beats.length >= 2, `a first and a last heartbeat at least, got ${beats.length}`);
+  for (const h of beats) assert.deepEqual(h.keys, ['timestamp', 'n_messages_read', 'n_messages_processed', 'n_messages_produced', 'n_bytes_read', 'n_bytes_processed', 'n_bytes_produced']);
+  const produced = await readRecords(results, SIZES.length);
+  assert.equal(sum(beats, 'n_messages_read'), CHUNKS);
+  assert.equal(sum(beats, 'n_messages_produced'), SIZES.length, 'one result per file');
+  assert.equal(sum(beats, 'n_bytes_produced'), produced.reduce((n, r) => n + r.value.length, 0), 'the result values\' bytes');
+});
