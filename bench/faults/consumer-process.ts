@@ -12,6 +12,8 @@ export const FAULT_PROCESSOR = join(root, 'bench/faults/fault-processor.ts');
 const BIN = join(root, 'bin/datafile-stream.ts');
 
 export interface ConsumerArgs {
+  /** The subcommand and its module; default `process` with fault-processor.ts. */
+  command?: string[];
   config: string;
   topic: string;
   group: string;
@@ -33,7 +35,7 @@ export interface ProcessExit {
 
 export function processArgs(a: ConsumerArgs): string[] {
   return [
-    'process', FAULT_PROCESSOR,
+    ...(a.command ?? ['process', FAULT_PROCESSOR]),
     '--config', a.config,
     '--topic_name', a.topic,
     '--consumer_group_id', a.group,

@@ -25,5 +25,9 @@ test('fault matrix, CI subset: every scenario passes its oracle', { timeout: 15 
     assert.equal(r.outsideBytes + r.outsideEntries, 0, `${r.title}: written outside the output directory`);
     assert.equal(r.uncommitted, 0, `${r.title}: uncommitted records`);
   }
+  // The transactional reproducer's row (scenario 11): exactly once, so not one duplicate committed result.
+  const reproducer = results.find((r) => r.id === 11);
+  assert.ok(reproducer, 'scenario 11 (transactional reproducer SIGKILLed) is part of the subset');
+  assert.equal(reproducer.duplicates, 0, `${reproducer.title}: duplicate committed results`);
   assert.match(await readFile(out, 'utf8'), /\| # \| scenario \| files \|/);
 });

@@ -10,5 +10,6 @@ import { hangingProcessor } from './s07-hanging-processor.js';
 import { fullDisk } from './s08-full-disk.js';
 import { hostileRecords } from './s09-hostile-records.js';
 import { retentionGap } from './s10-retention-gap.js';
+import { reproducerKills } from './s11-reproducer-kills.js';
 
-export const SCENARIOS: Scenario[] = [randomKills, crashPoints, brokerKill, pausedMember, groupMemberKills, poisonAndFlaky, hangingProcessor, fullDisk, hostileRecords, retentionGap];
+export const SCENARIOS: Scenario[] = [randomKills, crashPoints, brokerKill, pausedMember, groupMemberKills, poisonAndFlaky, hangingProcessor, fullDisk, hostileRecords, retentionGap, reproducerKills];
