@@ -143,15 +143,23 @@ export interface ProducerSettings {
   maxMessageBytes?: number;
 }
 
-/** A producer's configuration: codec and acks are per producer in librdkafka, not per send. */
+/**
+ * A producer's configuration: codec and acks are per producer in librdkafka, not per send.
+ * kafkajs's idempotent, maxInFlightRequests and transactionalId go through the block as
+ * enable.idempotence, max.in.flight and transactional.id.
+ */
 export function producerConfig(config: ProducerConfig, settings: ProducerSettings): RdConfig {
-  // The idempotent producer needs acks=all; librdkafka refuses anything else with it.
-  const acks = config.idempotent === true ? -1 : settings.acks;
+  // The idempotent producer (and so the transactional one) needs acks=all; librdkafka refuses anything else with it.
+  const acks = config.idempotent === true || config.transactionalId !== undefined ? -1 : settings.acks;
   return {
     kafkaJS: {
       compression: settings.compression,
       ...(acks !== undefined && { acks }),
       ...(config.idempotent !== undefined && { idempotent: config.idempotent }),
+      // The block writes these as transactional.id and transaction.timeout.ms; its connect() then
+      // runs librdkafka's init_transactions, which fences an older producer with the same id.
+      ...(config.transactionalId !== undefined && { transactionalId: config.transactionalId }),
+      ...(config.transactionTimeout !== undefined && { transactionTimeout: config.transactionTimeout }),
       ...(config.allowAutoTopicCreation !== undefined && { allowAutoTopicCreation: config.allowAutoTopicCreation }),
       ...(config.maxInFlightRequests !== undefined && { maxInFlightRequests: config.maxInFlightRequests }),
     },

@@ -4,7 +4,8 @@
  *
  * In: kafkajs consumer options and a factory for the inner consumer. Out: connect, subscribe,
  * run (eachBatch / eachMessage, manual or auto commit), commitOffsets (with metadata), pause,
- * resume, seek, stop, disconnect, and `on(consumer.events.X)`.
+ * resume, seek, stop, disconnect, and `on(consumer.events.X)`; and, once running, the binding's
+ * consumer for a transaction's offsets (`transactionConsumer`).
  *
  * Where the two APIs differ:
  * - librdkafka fixes `auto.offset.reset` and the commit mode when the consumer is made, kafkajs
@@ -115,6 +116,20 @@ export class LibrdkafkaConsumer {
   #emit(event: keyof typeof CONSUMER_EVENTS, payload: Record<string, unknown>): void {
     const type = CONSUMER_EVENTS[event];
     this.#emitter.emit(type, { id: 0, type, timestamp: Date.now(), payload });
+  }
+
+  /** The group this consumer joins. */
+  get groupId(): string {
+    return this.#config.groupId;
+  }
+
+  /**
+   * The binding's own consumer, for a transactional producer's `sendOffsets`
+   * (librdkafka-transaction.ts): librdkafka commits offsets in a transaction with the group
+   * metadata (member, generation) of the consumer that read them, not with a group id alone.
+   */
+  transactionConsumer(): Consumer {
+    return this.#running('sendOffsets');
   }
 
   #running(what: string): Consumer {

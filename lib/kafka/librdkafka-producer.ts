@@ -4,7 +4,9 @@
  *
  * In: kafkajs producer options (idempotent, allowAutoTopicCreation, createPartitioner), the
  * codec and acks the config chose, an inner producer and an admin for topic metadata. Out:
- * connect, send, sendBatch, disconnect.
+ * connect, send, sendBatch, disconnect, and for a producer made with a `transactionalId`,
+ * `transaction()` (librdkafka-transaction.ts; connect runs librdkafka's init_transactions, which
+ * fences an older producer with the same id and aborts its open transaction).
  *
  * Where the two APIs differ:
  * - librdkafka compresses with one codec per producer (`compression.codec`) and sets acks per
@@ -22,6 +24,7 @@ import type { CompressionName } from '../config/kafka-options.js';
 import { DataFileStreamError } from '../errors.js';
 import { CODEC_NAMES } from './librdkafka-config.js';
 import { kafkajsErrors } from './librdkafka-errors.js';
+import { LibrdkafkaTransaction, type RdTransactional } from './librdkafka-transaction.js';
 
 type Partitioner = ReturnType<ICustomPartitioner>;
 
@@ -31,12 +34,14 @@ export class LibrdkafkaProducer {
   readonly #partitioner: Partitioner | undefined;
   readonly #compression: CompressionName;
   readonly #idempotent: boolean;
+  readonly #transactional: boolean;
   readonly #partitions = new Map<string, Promise<PartitionMetadata[]>>();
 
   constructor(config: ProducerConfig, compression: CompressionName, inner: Producer, admin: () => Admin) {
     this.#inner = inner;
     this.#compression = compression;
-    this.#idempotent = config.idempotent === true;
+    this.#idempotent = config.idempotent === true || config.transactionalId !== undefined;
+    this.#transactional = config.transactionalId !== undefined;
     this.#partitioner = config.createPartitioner?.();
     this.#admin = this.#partitioner ? admin() : undefined;
   }
@@ -53,6 +58,14 @@ export class LibrdkafkaProducer {
 
   isIdempotent(): boolean {
     return this.#idempotent;
+  }
+
+  /** Begins a transaction; what is sent through it, and the offsets given it, commit or abort together. */
+  async transaction(): Promise<LibrdkafkaTransaction> {
+    if (!this.#transactional) throw new DataFileStreamError('ERR_KAFKA', 'transaction() on a producer made without a transactionalId', {});
+    const inner = this.#inner as unknown as Producer & RdTransactional;
+    await kafkajsErrors(inner.transaction());
+    return new LibrdkafkaTransaction(this, inner);
   }
 
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {

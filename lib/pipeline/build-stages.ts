@@ -78,7 +78,7 @@ export function buildStages(o: ConsumerPipelineOptions, c: ConnectedConsumer, s:
     ...(o.processTimeoutMs !== undefined && { timeoutMs: o.processTimeoutMs }),
     onFailed: failedHandler(o, s),
   });
-  const seam = o.commitSeam?.({ registry, tracker: s.tracker, groupId: c.groupId });
+  const seam = o.commitSeam?.({ registry, tracker: s.tracker, groupId: c.groupId, consumer: c.consumer });
   const committer = new ClosingCommitter(
     {
       tracker: s.tracker,

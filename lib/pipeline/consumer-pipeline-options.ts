@@ -3,7 +3,7 @@
  * budget, staging delay) are not written here: an option left undefined is passed through, and
  * the stage applies its own default and check.
  */
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ConsumerOptions } from '../config/kafka-options.js';
 import type { ConsumerMode, DownloadDataFile } from '../download-data-file.js';
@@ -15,11 +15,13 @@ import type { OffsetCommitterOptions } from '../offsets/offset-committer.js';
 import type { OffsetTracker } from '../offsets/offset-tracker.js';
 import type { FileRegistry } from '../registry/file-registry.js';
 
-/** What a commit seam gets from the composer: the registry, the tracker and the group. */
+/** What a commit seam gets from the composer: the registry, the tracker, the group and its consumer. */
 export interface CommitSeamParts {
   registry: Pick<FileRegistry, 'markProcessed' | 'flushProcessed'>;
   tracker: Pick<OffsetTracker, 'committed'>;
   groupId: string;
+  /** The consumer that reads the records (librdkafka commits transactional offsets through it, with its group generation). */
+  consumer: Consumer;
 }
 
 /** A commit that replaces the consumer's plain one (the OffsetCommitter's `commit` and `onProcessed`). */

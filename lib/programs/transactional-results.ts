@@ -19,8 +19,12 @@
  * host, so a restarted member fences its dead predecessor's open transaction at once, and two
  * members of one group do not fence each other. Files retried with `--retry_failed` run before
  * the pipeline: each result goes out in a transaction of its own (at least once: no offsets
- * cover a kept file). Engine: transactions need kafkajs; librdkafka is refused
- * (ERR_TRANSACTIONS_UNSUPPORTED) and `--at_least_once` runs there.
+ * cover a kept file).
+ *
+ * Engines: both. kafkajs writes the offsets under the group id; librdkafka writes them through
+ * the pipeline's consumer (CommitSeamParts.consumer) with its member id and generation, so there
+ * the broker also refuses a commit from a member a rebalance has cut off (KIP-447). Each
+ * `sendOffsets` is given both the group id and the consumer, and each engine takes what it needs.
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -77,11 +81,7 @@ export class TransactionalResults {
   }
 
   static async open(o: TransactionalResultsOptions): Promise<TransactionalResults> {
-    // Decided before any client is made: the librdkafka build may not even load here.
     const engine = chooseKafkaEngine({ flag: o.kafkaEngine, config: clientSectionOptions(loadConfig(o.config, process.env, { expand: [] }).sections).engine });
-    if (engine !== 'kafkajs') {
-      throw new DataFileStreamError('ERR_TRANSACTIONS_UNSUPPORTED', `exactly-once results need Kafka transactions, which this toolkit runs on the kafkajs engine, not ${engine}: use --kafka_engine kafkajs, or --at_least_once`, { engine, option: 'at_least_once' });
-    }
     const setup = kafkaFromConfig(o.config, 'producer', o.logger, { allowPlaintext: o.allowPlaintext === true, engine });
     await ensureTopic(setup.kafka, o.topic);
     const transactionalId = reproducerTransactionalId(o.groupId, o.topic, o.outputDir);
@@ -126,7 +126,7 @@ export class TransactionalResults {
   async #commit(offers: CommitOffset[], parts: CommitSeamParts): Promise<CommitOffset[]> {
     const { files, offsets } = coveredFiles(offers, this.#pending, (t, p) => parts.tracker.committed(t, p));
     if (files.length === 0 && offsets.length === 0) return [];
-    await this.#inTransaction(files, offsets, parts.groupId);
+    await this.#inTransaction(files, offsets, parts);
     const done = new Set(files);
     this.#pending = this.#pending.filter((f) => !done.has(f));
     for (const f of files) parts.registry.markProcessed(registryFile(f.ref));
@@ -135,18 +135,21 @@ export class TransactionalResults {
     return offsets;
   }
 
-  async #inTransaction(results: ReadonlyArray<{ key: string; value: Buffer | string }>, offsets: CommitOffset[], groupId?: string): Promise<void> {
+  async #inTransaction(results: ReadonlyArray<{ key: string; value: Buffer | string }>, offsets: CommitOffset[], group?: Pick<CommitSeamParts, 'groupId' | 'consumer'>): Promise<void> {
     const txn = await this.#producer.transaction();
     try {
       if (results.length > 0) {
         await txn.send({ topic: this.topic, compression: this.#compression, acks: -1, messages: results.map(({ key, value }) => ({ key, value })) });
       }
-      if (offsets.length > 0 && groupId !== undefined) {
+      if (offsets.length > 0 && group !== undefined) {
+        const { groupId, consumer } = group;
         const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
           topic,
           partitions: offsets.filter((o) => o.topic === topic).map(({ partition, offset }) => ({ partition, offset })),
         }));
-        await txn.sendOffsets({ consumerGroupId: groupId, topics });
+        // kafkajs reads consumerGroupId, librdkafka the consumer (see the header).
+        const offsetsOfGroup = { consumerGroupId: groupId, consumer, topics };
+        await txn.sendOffsets(offsetsOfGroup);
       }
       await txn.commit();
     } catch (err) {

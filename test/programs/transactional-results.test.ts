@@ -1,11 +1,12 @@
-/** Exactly-once results need kafkajs's transactions: the librdkafka engine is refused, by name, before any client is made. */
+/**
+ * Exactly-once results: the default on both engines (the librdkafka engine's transactions are tested
+ * against the broker in test/integration/engine-librdkafka-transactions.test.ts), and the member's
+ * transactional id.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { TransactionalResults, reproducerTransactionalId } from '../../lib/programs/transactional-results.js';
+import { reproducerTransactionalId } from '../../lib/programs/transactional-results.js';
 import { DataFileStreamReproducer } from '../../lib/programs/data-file-stream-reproducer.js';
-import { silent } from '../support/silent-logger.js';
-import { tempDir } from '../support/temp-dir.js';
 
 class Echo extends DataFileStreamReproducer {
   getProcessingResultMessageForFile(): string {
@@ -13,19 +14,11 @@ class Echo extends DataFileStreamReproducer {
   }
 }
 
-test('the librdkafka engine is refused with ERR_TRANSACTIONS_UNSUPPORTED naming it; --at_least_once is the way out', async (t) => {
-  const base = { config: 'local', topic: 'results', logger: silent, groupId: 'g', outputDir: '/tmp/x' };
-  await assert.rejects(TransactionalResults.open({ ...base, kafkaEngine: 'librdkafka' }), (err: Error & { code?: string; engine?: string }) => {
-    assert.equal(err.code, 'ERR_TRANSACTIONS_UNSUPPORTED');
-    assert.equal(err.engine, 'librdkafka');
-    assert.match(err.message, /librdkafka.*--at_least_once/);
-    return true;
-  });
-  const outputDir = await tempDir(t);
-  const reproducer = new Echo({ config: 'local', topicName: 'chunks', producerTopicName: 'results', outputDir, kafkaEngine: 'librdkafka', loggerStreamLevel: 'silent' });
-  assert.equal(reproducer.atLeastOnce, false, 'exactly once is the default');
-  await assert.rejects(reproducer.run(), { code: 'ERR_TRANSACTIONS_UNSUPPORTED' });
-  assert.equal(new Echo(Echo.getArgumentParser().parse(['--producer_topic_name', 'r', '--at_least_once', '--output_dir', join(outputDir, 'o'), '--logger_stream_level', 'silent'])).atLeastOnce, true);
+test('exactly once is the default on either engine; --at_least_once turns it off', () => {
+  for (const kafkaEngine of ['kafkajs', 'librdkafka']) {
+    assert.equal(new Echo({ config: 'local', topicName: 'chunks', producerTopicName: 'results', outputDir: '/tmp/x', kafkaEngine, loggerStreamLevel: 'silent' }).atLeastOnce, false, kafkaEngine);
+  }
+  assert.equal(new Echo(Echo.getArgumentParser().parse(['--producer_topic_name', 'r', '--at_least_once', '--output_dir', '/tmp/x/o', '--logger_stream_level', 'silent'])).atLeastOnce, true);
 });
 
 test('the transactional id is stable for one member (group, topic, output dir) and differs between members', () => {
