@@ -4,16 +4,17 @@
  * "This server does not host this topic-partition". A start therefore also waits until a small
  * probe topic (`__datafile_stream_ready`, one partition, kept) has a leader.
  *
- * In: the port, a deadline. Out: true once the probe topic has a leader, false at the deadline.
+ * In: the port, a deadline, and for a secured broker its CA and a user. Out: true once the probe topic has a leader, false at the deadline.
  */
 import kafkajs from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopic } from '../kafka/create-topic.js';
+import type { ProbeSecurity } from './kafka-probe.js';
 
 export const READY_TOPIC = '__datafile_stream_ready';
 
-export async function hostsPartitions(port: number, deadline: number): Promise<boolean> {
-  const kafka = new kafkajs.Kafka({ brokers: [`127.0.0.1:${port}`], clientId: 'datafile-stream-ready', logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 } });
+export async function hostsPartitions(port: number, deadline: number, security?: ProbeSecurity): Promise<boolean> {
+  const kafka = new kafkajs.Kafka({ brokers: [`127.0.0.1:${port}`], clientId: 'datafile-stream-ready', logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 0 }, ...security });
   const admin = kafka.admin();
   try {
     await admin.connect();

@@ -4,12 +4,19 @@
  * In: a port and a time budget. Out: `closed` (nothing listens: the TCP connect is refused),
  * `kafka` (a kafkajs admin client got cluster metadata back) or `other` (something listens but
  * does not answer as Kafka within the budget). One bounded attempt, no retries, no logging: the
- * caller polls and decides what each answer means.
+ * caller polls and decides what each answer means. A secured broker (SASL_SSL) is asked with the
+ * credentials and CA its data dir holds (`ProbeSecurity`), the same way a client would connect.
  */
 import { connect } from 'node:net';
 import { createKafka } from '../kafka/kafka-client.js';
 
 export type ProbeResult = 'kafka' | 'closed' | 'other';
+
+/** How to reach a secured broker: its CA and a SCRAM user. */
+export interface ProbeSecurity {
+  ssl: { ca: string[] };
+  sasl: { mechanism: 'scram-sha-512'; username: string; password: string };
+}
 
 const HOST = '127.0.0.1';
 
@@ -26,9 +33,10 @@ function tcpOpen(port: number, timeoutMs: number): Promise<boolean> {
   });
 }
 
-async function answersMetadata(port: number, timeoutMs: number): Promise<boolean> {
+async function answersMetadata(port: number, timeoutMs: number, security: ProbeSecurity | undefined): Promise<boolean> {
   const admin = createKafka({
     brokers: [`${HOST}:${port}`],
+    ...security,
     clientId: 'datafile-stream-probe',
     connectionTimeout: Math.min(timeoutMs, 3000),
     requestTimeout: timeoutMs,
@@ -51,7 +59,7 @@ async function answersMetadata(port: number, timeoutMs: number): Promise<boolean
   }
 }
 
-export async function probeKafka(port: number, timeoutMs = 5000): Promise<ProbeResult> {
+export async function probeKafka(port: number, timeoutMs = 5000, security?: ProbeSecurity): Promise<ProbeResult> {
   if (!(await tcpOpen(port, Math.min(timeoutMs, 2000)))) return 'closed';
-  return (await answersMetadata(port, timeoutMs)) ? 'kafka' : 'other';
+  return (await answersMetadata(port, timeoutMs, security)) ? 'kafka' : 'other';
 }

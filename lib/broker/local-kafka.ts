@@ -29,11 +29,18 @@
  * broker is alive and the default one's is not, so `start --data_dir X --port P` is followed by
  * a plain `status --port P` / `stop --port P`. Given `dataDir`, they use it and nothing else.
  *
+ * Secured (`security: 'sasl_ssl'`, broker-security.ts): the client listener is SASL_SSL (default
+ * port 9094, beside the plaintext 9092), with a throwaway CA and certificate made by keytool
+ * (broker-certificates.ts, cached in <dataDir>/tls), SASL PLAIN and SCRAM-SHA-512 users with
+ * random passwords (<dataDir>/users.json, SCRAM credentials stored when storage is formatted),
+ * and ready client config files in the data dir. Every probe of a data dir that has users (start,
+ * stop, status) connects as its admin over TLS, so status and stop need no flag to find it.
+ *
  * Missing or too-old java, missing mvn (only needed while jars are absent): one-line
  * ERR_BROKER_MISSING_TOOL saying what to install. Bad options: ConfigError ERR_INVALID_OPTION.
  */
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,6 +51,22 @@ import { newClusterId, renderLog4j2Properties, renderServerProperties } from './
 import { forgetDataDir, recalledDataDir, rememberDataDir } from './broker-port-record.js';
 import { isAlive, isKafkaProcessOf, readPid, terminate } from './broker-process.js';
 import { findJava, lastLines, runTool } from './java-tools.js';
+import { ensureBrokerCertificates, keytoolBeside } from './broker-certificates.js';
+import {
+  checkBrokerSecurity,
+  clientConfigFile,
+  clientEnvFile,
+  CLIENT_MECHANISMS,
+  DEFAULT_SECURED_PORT,
+  ensureBrokerUsers,
+  probeSecurityOf,
+  readBrokerUsers,
+  scramFormatArguments,
+  securedServerProperties,
+  writeClientFiles,
+  type BrokerSecurity,
+  type ClientMechanism,
+} from './broker-security.js';
 import { ensureKafkaJars, hasKafkaJars } from './kafka-jars.js';
 import { probeKafka } from './kafka-probe.js';
 import { hostsPartitions } from './broker-ready.js';
@@ -54,7 +77,9 @@ export const LOG4J_VERSION = '2.25.5';
 export const DEFAULT_BROKER_PORT = 9092;
 
 export interface LocalBrokerOptions {
-  /** Client port on 127.0.0.1, default 9092. */
+  /** The client listener: `plaintext` (default) or `sasl_ssl` (TLS with SASL PLAIN and SCRAM-SHA-512). */
+  security?: BrokerSecurity;
+  /** Client port on 127.0.0.1, default 9092 (9094 with `security: 'sasl_ssl'`). */
   port?: number;
   /** KRaft controller port on 127.0.0.1, default port + 1. */
   controllerPort?: number;
@@ -81,6 +106,9 @@ export interface StartBrokerResult {
   dataDir: string;
   logFile: string;
   version: string;
+  security: BrokerSecurity;
+  /** For a secured broker: the client config files per SASL mechanism, the env file that sets their variables, the CA. */
+  client?: { configFiles: Record<ClientMechanism, string>; envFile: string; caFile: string };
 }
 
 export interface StopBrokerResult {
@@ -111,6 +139,7 @@ export interface BrokerStatus {
 }
 
 interface Resolved {
+  security: BrokerSecurity;
   port: number;
   controllerPort: number;
   dataDir: string;
@@ -145,14 +174,18 @@ function checkPort(value: unknown, option: string): number {
 }
 
 function resolveOptions(options: LocalBrokerOptions): Resolved {
-  const port = checkPort(options.port ?? DEFAULT_BROKER_PORT, 'port');
+  const asked = options.security === undefined ? undefined : checkBrokerSecurity(options.security);
+  const port = checkPort(options.port ?? (asked === 'sasl_ssl' ? DEFAULT_SECURED_PORT : DEFAULT_BROKER_PORT), 'port');
   const controllerPort = checkPort(options.controllerPort ?? port + 1, 'controllerPort');
   if (controllerPort === port) throw new ConfigError('ERR_INVALID_OPTION', 'controllerPort must differ from port', { option: 'controllerPort' });
   const heap = options.heap ?? '512m';
   if (!/^\d+[kmg]$/i.test(heap)) throw new ConfigError('ERR_INVALID_OPTION', `heap must look like 512m or 1g, got "${heap}"`, { option: 'heap' });
   // Absolute, because the pid check compares it with the JVM's command line.
   const dataDir = resolve(options.dataDir ?? join(stateHome(), `broker-${port}`));
+  // Unasked, a data dir with users is a secured broker's, so `start --port 9094` reuses it as it is.
+  const security = asked ?? (readBrokerUsers(dataDir) !== undefined ? 'sasl_ssl' : 'plaintext');
   return {
+    security,
     port,
     controllerPort,
     dataDir,
@@ -214,7 +247,7 @@ async function acquireStartLock(r: Resolved, deadline: number): Promise<boolean>
       await unlink(r.lockFile).catch(() => undefined);
       continue;
     }
-    if ((await probeKafka(r.port, 2000)) === 'kafka') return false;
+    if ((await probeKafka(r.port, 2000, probeSecurityOf(r.dataDir))) === 'kafka') return false;
     if (Date.now() > deadline) {
       throw new BrokerError('ERR_BROKER_TIMEOUT', `another process (pid ${holder}) is starting the broker in ${r.dataDir} and it did not come up in time`, {
         path: r.lockFile,
@@ -225,14 +258,33 @@ async function acquireStartLock(r: Resolved, deadline: number): Promise<boolean>
   }
 }
 
-async function formatStorage(r: Resolved, java: string, classpath: string): Promise<void> {
+async function formatStorage(r: Resolved, java: string, classpath: string, extraArgs: string[]): Promise<void> {
   if (existsSync(join(r.kafkaLogDir, 'meta.properties'))) return;
   r.logger?.info({ dataDir: r.dataDir }, 'formatting KRaft storage for a new broker');
   const args = ['-Xmx256m', `-Dlog4j2.configurationFile=${r.log4jProperties}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone'];
-  const result = await runTool(java, [...args, '--cluster-id', newClusterId(), '--config', r.serverProperties], { cwd: r.dataDir });
+  const result = await runTool(java, [...args, '--cluster-id', newClusterId(), '--config', r.serverProperties, ...extraArgs], { cwd: r.dataDir });
   if (result.code !== 0) {
     throw new BrokerError('ERR_BROKER_START', `formatting Kafka storage in ${r.kafkaLogDir} failed:\n${lastLines(result.output, 15)}`, { path: r.kafkaLogDir });
   }
+}
+
+/** The secured broker's certificates, users and client files; its server settings and format arguments. */
+async function securedSetup(r: Resolved, java: string): Promise<{ properties: Record<string, string>; formatArgs: string[] }> {
+  if (readBrokerUsers(r.dataDir) === undefined && existsSync(join(r.kafkaLogDir, 'meta.properties'))) {
+    throw new BrokerError('ERR_BROKER_START', `${r.dataDir} holds a plaintext broker's data, which has no SASL users; give the secured broker a data dir of its own (--data_dir, or another --port)`, {
+      path: r.dataDir,
+    });
+  }
+  const certs = await ensureBrokerCertificates(keytoolBeside(java), join(r.dataDir, 'tls'));
+  const users = await ensureBrokerUsers(r.dataDir);
+  await writeClientFiles(r.dataDir, r.port, certs.caFile, users);
+  return { properties: securedServerProperties(r.port, r.controllerPort, users, certs), formatArgs: scramFormatArguments(users) };
+}
+
+function clientFilesOf(r: Resolved): Pick<StartBrokerResult, 'client'> {
+  if (r.security !== 'sasl_ssl') return {};
+  const configFiles = Object.fromEntries(CLIENT_MECHANISMS.map((m) => [m, clientConfigFile(r.dataDir, m)])) as Record<ClientMechanism, string>;
+  return { client: { configFiles, envFile: clientEnvFile(r.dataDir), caFile: join(r.dataDir, 'tls', 'ca.pem') } };
 }
 
 async function spawnBroker(r: Resolved, java: string, classpath: string): Promise<{ pid: number; exited: () => number | string | null }> {
@@ -277,7 +329,8 @@ async function waitUntilReady(r: Resolved, pid: number, exited: () => number | s
         path: r.logFile,
       });
     }
-    if ((await probeKafka(r.port, 3000)) === 'kafka' && (await hostsPartitions(r.port, deadline))) return;
+    const security = probeSecurityOf(r.dataDir);
+    if ((await probeKafka(r.port, 3000, security)) === 'kafka' && (await hostsPartitions(r.port, deadline, security))) return;
     if (Date.now() > deadline) {
       await terminate(pid, 5000);
       await rm(r.pidFile, { force: true });
@@ -303,6 +356,8 @@ export async function startBroker(options: LocalBrokerOptions = {}): Promise<Sta
     dataDir: r.dataDir,
     logFile: r.logFile,
     version: KAFKA_VERSION,
+    security: r.security,
+    ...clientFilesOf(r),
   });
   const reuse = async (): Promise<StartBrokerResult> => {
     const pid = liveBrokerPid(r);
@@ -311,7 +366,10 @@ export async function startBroker(options: LocalBrokerOptions = {}): Promise<Sta
     return result(true, pid);
   };
 
-  const listening = await probeKafka(r.port);
+  if (r.security === 'plaintext' && readBrokerUsers(r.dataDir) !== undefined) {
+    throw new ConfigError('ERR_INVALID_OPTION', `${r.dataDir} is a secured broker's data dir; start it with --security sasl_ssl, or give the plaintext broker another --data_dir`, { option: 'security' });
+  }
+  const listening = await probeKafka(r.port, 5000, probeSecurityOf(r.dataDir));
   if (listening === 'kafka') return await reuse();
   if (listening === 'other') {
     throw new BrokerError('ERR_BROKER_START', `127.0.0.1:${r.port} is in use by something that does not answer as a Kafka broker`, { port: r.port });
@@ -319,7 +377,7 @@ export async function startBroker(options: LocalBrokerOptions = {}): Promise<Sta
   await mkdir(r.dataDir, { recursive: true });
   if (!(await acquireStartLock(r, lockDeadline))) return await reuse();
   try {
-    if ((await probeKafka(r.port)) === 'kafka') return await reuse();
+    if ((await probeKafka(r.port, 5000, probeSecurityOf(r.dataDir))) === 'kafka') return await reuse();
     const running = liveBrokerPid(r);
     if (running !== undefined) {
       // A broker of this data dir is alive but not answering yet: wait for it, never start a second.
@@ -331,9 +389,13 @@ export async function startBroker(options: LocalBrokerOptions = {}): Promise<Sta
     const java = await findJava();
     const libDir = await ensureKafkaJars({ cacheDir: r.cacheDir, kafkaVersion: KAFKA_VERSION, log4jVersion: LOG4J_VERSION, logger: r.logger });
     const classpath = join(libDir, '*');
-    await writeFile(r.serverProperties, renderServerProperties({ port: r.port, controllerPort: r.controllerPort, logDir: r.kafkaLogDir, extra: r.extraProperties }));
+    const secured = r.security === 'sasl_ssl' ? await securedSetup(r, java) : { properties: {}, formatArgs: [] };
+    const extra = { ...secured.properties, ...r.extraProperties };
+    await writeFile(r.serverProperties, renderServerProperties({ port: r.port, controllerPort: r.controllerPort, logDir: r.kafkaLogDir, extra }));
+    // A secured broker's properties hold its users' PLAIN passwords.
+    if (r.security === 'sasl_ssl') await chmod(r.serverProperties, 0o600);
     await writeFile(r.log4jProperties, renderLog4j2Properties());
-    await formatStorage(r, java, classpath);
+    await formatStorage(r, java, classpath, secured.formatArgs);
     const { pid, exited } = await spawnBroker(r, java, classpath);
     r.logger?.info({ brokerPid: pid, port: r.port, logFile: r.logFile }, 'Kafka %s starting on 127.0.0.1:%d', KAFKA_VERSION, r.port);
     await waitUntilReady(r, pid, exited, Date.now() + r.startTimeoutMs);
@@ -350,7 +412,7 @@ export async function stopBroker(options: LocalBrokerOptions = {}): Promise<Stop
   const pid = liveBrokerPid(r);
   if (pid === undefined) {
     await rm(r.pidFile, { force: true });
-    const listening = await probeKafka(r.port, 3000);
+    const listening = await probeKafka(r.port, 3000, probeSecurityOf(r.dataDir));
     return { port: r.port, stopped: false, reason: listening === 'closed' ? 'not-running' : 'not-managed' };
   }
   r.logger?.info({ brokerPid: pid, port: r.port }, 'stopping the Kafka broker');
@@ -362,7 +424,7 @@ export async function stopBroker(options: LocalBrokerOptions = {}): Promise<Stop
 
 export async function brokerStatus(options: LocalBrokerOptions = {}): Promise<BrokerStatus> {
   const r = resolveForPort(options);
-  const listening = await probeKafka(r.port, 3000);
+  const listening = await probeKafka(r.port, 3000, probeSecurityOf(r.dataDir));
   const pid = liveBrokerPid(r);
   return {
     running: listening === 'kafka',

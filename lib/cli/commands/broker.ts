@@ -8,10 +8,11 @@
  * gets the same output and exit codes as the bin.
  */
 import { errorCodeOf } from '../../errors.js';
-import { brokerStatus, startBroker, stopBroker, type LocalBrokerOptions } from '../../broker/local-kafka.js';
+import { brokerStatus, startBroker, stopBroker, type LocalBrokerOptions, type StartBrokerResult } from '../../broker/local-kafka.js';
 import { createLogger } from '../../log/create-logger.js';
 import { parseArgs, type ParsedArgs } from '../../config/parse-args.js';
 import { readHelp } from '../read-help.js';
+import { checkBrokerSecurity, PASSWORD_VAR, USERNAME_VAR } from '../../broker/broker-security.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -28,6 +29,7 @@ type Print = (value: object, line: string) => void;
 
 function brokerOptions(args: ParsedArgs): LocalBrokerOptions {
   return {
+    ...(args.security !== undefined && { security: checkBrokerSecurity(args.security) }),
     ...(args.port !== undefined && { port: args.port as number }),
     ...(args.controller_port !== undefined && { controllerPort: args.controller_port as number }),
     ...(args.data_dir && { dataDir: args.data_dir as string }),
@@ -40,13 +42,23 @@ function brokerOptions(args: ParsedArgs): LocalBrokerOptions {
 async function start(options: LocalBrokerOptions, print: Print): Promise<number> {
   const r = await startBroker(options);
   const who = r.pid !== undefined ? `pid ${r.pid}` : `not started from ${r.dataDir}`;
-  print(
-    r,
-    r.alreadyRunning
-      ? `A Kafka broker already answers on 127.0.0.1:${r.port}; reusing it (${who}).`
-      : `Kafka ${r.version} is up on 127.0.0.1:${r.port} (pid ${r.pid}, data ${r.dataDir}, log ${r.logFile}).`,
-  );
+  const listener = r.security === 'sasl_ssl' ? ' (SASL_SSL)' : '';
+  const line = r.alreadyRunning
+    ? `A Kafka broker already answers on 127.0.0.1:${r.port}${listener}; reusing it (${who}).`
+    : `Kafka ${r.version} is up on 127.0.0.1:${r.port}${listener} (pid ${r.pid}, data ${r.dataDir}, log ${r.logFile}).`;
+  print(r, r.client === undefined ? line : `${line}\n${clientHint(r.client)}`);
   return EXIT_OK;
+}
+
+/** Where a secured broker's client files are; the password stays in the env file, never on screen. */
+function clientHint(client: NonNullable<StartBrokerResult['client']>): string {
+  return [
+    `Client config (SASL SCRAM-SHA-512 over TLS): ${client.configFiles['SCRAM-SHA-512']}`,
+    `  with SASL PLAIN instead: ${client.configFiles.PLAIN}`,
+    `  CA certificate (ssl.ca.location): ${client.caFile}`,
+    `Its sasl.username/sasl.password are $${USERNAME_VAR}/$${PASSWORD_VAR}; set them with:`,
+    `  set -a; . ${client.envFile}; set +a`,
+  ].join('\n');
 }
 
 async function stop(options: LocalBrokerOptions, print: Print): Promise<number> {
@@ -80,7 +92,7 @@ const RUN = { start, stop, status } as const;
 export async function runBroker(argv: string[], io: BrokerCommandIo = process): Promise<number> {
   try {
     const args = parseArgs(argv, {
-      string: ['data_dir', 'cache_dir'],
+      string: ['data_dir', 'cache_dir', 'security'],
       number: ['port', 'controller_port', 'timeout'],
       boolean: ['json'],
     });
