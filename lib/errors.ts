@@ -59,6 +59,9 @@ export const ERROR_CODES = [
   'ERR_DISK_WRITE',
   'ERR_KAFKA',
   'ERR_KAFKA_UNREACHABLE',
+  // the broker refused the SASL credentials; the TLS handshake failed or one side does not speak TLS
+  'ERR_KAFKA_AUTH',
+  'ERR_KAFKA_TLS',
   'ERR_OUTPUT_NOT_DIRECTORY',
   'ERR_OUTPUT_NOT_WRITABLE',
   'ERR_ABORTED',

@@ -4,7 +4,8 @@
  * Each check fails at once with one coded error, before anything is built: the output directory
  * can be written (prepareOutputDir) and holds no symlink where the program writes its own
  * directories, Kafka answers and the topic exists (requireTopic), the connections open
- * (ERR_KAFKA_UNREACHABLE). On a failure nothing stays connected.
+ * (ERR_KAFKA_UNREACHABLE), the config's TLS and SASL settings are accepted (ERR_KAFKA_TLS,
+ * ERR_KAFKA_AUTH, kafka-security-check.ts). On a failure nothing stays connected.
  */
 import { lstat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ import { requireTopic } from '../kafka/ensure-topic.js';
 import { kafkaReachable } from '../kafka/kafka-client.js';
 import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
 import { kafkaUnreachable } from '../kafka/kafka-unreachable.js';
+import { checkKafkaSecurity, type SecurityCheckClient } from '../kafka/kafka-security-check.js';
 import { kafkajsInnermostMessage } from '../kafka/kafkajs-error-chain.js';
 import { STAGING_DIR_NAME } from '../paths/staging-names.js';
 import { consumerFetchOptions } from './consumer-fetch-options.js';
@@ -39,12 +41,13 @@ export const RESERVED_TOP_LEVEL = ['LOGS', STAGING_DIR_NAME];
 
 export async function connectConsumer(options: ConsumerPipelineOptions): Promise<ConnectedConsumer> {
   const { logger, topic } = options;
-  const { kafka, brokers, settings } = clientOf(options);
+  const { kafka, brokers, settings, security } = clientOf(options);
   // As in OpenMSIStream: the group given, else the config's group.id, else a fresh one.
   const asked = options.groupId ?? settings.groupId ?? CREATE_NEW;
   const groupId = freshGroupIfAsked(asked, logger);
   prepareOutputDir(options.outputDir);
   await refuseSymlinks(options.outputDir, RESERVED_TOP_LEVEL);
+  if (security !== undefined) await checkKafkaSecurity(security, 'consume from', topic);
   await requireTopic(kafka, topic, brokers);
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, ...consumerFetchOptions(settings) });
   const admin = kafka.admin();
@@ -70,10 +73,12 @@ function freshGroupIfAsked(asked: string, logger: Logger): string {
   return groupId;
 }
 
-function clientOf(options: ConsumerPipelineOptions): { kafka: Kafka; brokers: string[]; settings: Partial<ConsumerOptions> } {
+/** The client, and from a config its connection settings, which the start-up security check tries once (a given client is the caller's to check). */
+function clientOf(options: ConsumerPipelineOptions): { kafka: Kafka; brokers: string[]; settings: Partial<ConsumerOptions>; security?: SecurityCheckClient } {
   if (options.kafka !== undefined) return { kafka: options.kafka, brokers: options.brokers ?? [], settings: options.consumerOptions ?? {} };
   const setup = kafkaFromConfig(options.config, 'consumer', options.logger, { allowPlaintext: options.allowPlaintext === true, engine: options.kafkaEngine });
-  return { kafka: setup.kafka, brokers: kafkaClientOptions(setup.config.sections, 'consumer').brokers, settings: setup.consumer };
+  const client = kafkaClientOptions(setup.config.sections, 'consumer');
+  return { kafka: setup.kafka, brokers: client.brokers, settings: setup.consumer, security: client };
 }
 
 /** The program's own directories must be real directories inside the output directory. */

@@ -12,6 +12,7 @@ import { compressionFromName } from '../../kafka/compression.js';
 import { ensureTopic } from '../../kafka/ensure-topic.js';
 import { kafkaUnreachable, refusedByEveryBroker } from '../../kafka/kafka-unreachable.js';
 import { kafkaFromConfig } from '../../kafka/kafka-from-config.js';
+import { checkKafkaSecurity } from '../../kafka/kafka-security-check.js';
 import { ChunkProducer } from '../../producer/chunk-producer.js';
 import { FilePartitioner } from '../../producer/file-partitioner.js';
 import { checkQueueMaxMebibytes, DEFAULT_QUEUE_MAX_MEBIBYTES } from '../../producer/chunk-producer-options.js';
@@ -41,10 +42,12 @@ export async function connectProducer(args: ParsedArguments, logger: Logger): Pr
   const maxBytesInFlight = Number(args.queue_max_size) * 1024 * 1024;
   const setup = kafkaFromConfig(String(args.config), 'producer', logger, { allowPlaintext: args.allow_plaintext === true, engine: args.kafka_engine as string | undefined });
   const compression = compressionFromName(setup.producer.compression);
-  const brokerList = kafkaClientOptions(setup.config.sections, 'producer').brokers;
+  const client = kafkaClientOptions(setup.config.sections, 'producer');
+  const brokerList = client.brokers;
   const brokers = brokerList.join(',');
   const refused = await refusedByEveryBroker(brokerList);
   if (refused !== undefined) throw kafkaUnreachable('produce to', topic, brokerList, refused);
+  await checkKafkaSecurity(client, 'produce to', topic);
   try {
     await ensureTopic(setup.kafka, topic);
   } catch (err) {
