@@ -29,7 +29,8 @@ const HEAD = [
   '|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|',
 ];
 
-export function markdown(results: ScenarioResult[], meta: { date: string; seed: number; quick: boolean; node: string; commit: string; totalSeconds: number }): string {
+export function markdown(results: ScenarioResult[], meta: { date: string; seed: number; quick: boolean; only?: number[]; node: string; commit: string; totalSeconds: number }): string {
+  const flags = [...(meta.quick ? ['--quick'] : []), ...(meta.only && meta.only.length > 0 ? [`--only ${meta.only.join(',')}`] : [])];
   const rows = results.map((r) =>
     r.skipped || r.error
       ? `| ${r.id} | ${r.title} | | ${r.skipped ? `skipped: ${r.skipped}` : `error: ${r.error}`} | | | | | | ${verdict(r)} | ${r.seconds} s |`
@@ -45,7 +46,7 @@ export function markdown(results: ScenarioResult[], meta: { date: string; seed: 
   return [
     `# Fault matrix, ${meta.date}`,
     '',
-    `\`npm run faults${meta.quick ? ' -- --quick' : ''}\` (seed ${meta.seed}, ${meta.node}, commit ${meta.commit}, ${Math.round(meta.totalSeconds)} s in all).`,
+    `\`npm run faults${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}\` (seed ${meta.seed}, ${meta.node}, commit ${meta.commit}, ${Math.round(meta.totalSeconds)} s in all).`,
     'Oracle: 0 lost, 0 wrong bytes, 0 bytes outside the output directory, 0 uncommitted records at the end,',
     'duplicates within their bound; plus the checks listed per scenario.',
     '',

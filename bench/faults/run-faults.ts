@@ -2,7 +2,8 @@
  * `npm run faults [-- --quick] [--only 1,3] [--seed N] [--keep] [--out FILE]`: the fault matrix
  * (issue 6). Runs each scenario against the local broker (127.0.0.1:9092, started if needed;
  * scenario 3 runs its own broker on 19192), prints one line per scenario, writes the table to
- * bench/results/faults-<date>.md (or --out), and exits 1 if any scenario failed its oracle.
+ * bench/results/faults-<date>.md (or --out), and exits 1 if any scenario failed its oracle. A run
+ * of some scenarios (--only) writes faults-<date>-only-<ids>.md: it never replaces the day's table.
  * `--quick` is the CI subset: the scenarios marked quick, with scaled-down counts.
  */
 import { execSync } from 'node:child_process';
@@ -23,6 +24,11 @@ export interface MatrixOptions {
   keep: boolean;
   out?: string;
   log?: (message: string) => void;
+}
+
+/** The results file of a run: a partial run (--only) gets its own name beside the day's table. */
+export function resultsFileName(date: string, only?: number[]): string {
+  return `faults-${date}${only && only.length > 0 ? `-only-${only.join('-')}` : ''}.md`;
 }
 
 export async function runMatrix(o: MatrixOptions): Promise<{ results: ScenarioResult[]; file: string }> {
@@ -48,7 +54,7 @@ export async function runMatrix(o: MatrixOptions): Promise<{ results: ScenarioRe
     process.stdout.write(`${consoleLine(result)}\n`);
   }
   const date = new Date().toISOString().slice(0, 10);
-  const file = o.out ?? join(root, 'bench', 'results', `faults-${date}.md`);
+  const file = o.out ?? join(root, 'bench', 'results', resultsFileName(date, o.only));
   let commit = 'unknown';
   try {
     commit = execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
@@ -56,7 +62,7 @@ export async function runMatrix(o: MatrixOptions): Promise<{ results: ScenarioRe
     // not a checkout
   }
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, markdown(results, { date, seed: o.seed, quick: o.quick, node: process.version, commit, totalSeconds: (Date.now() - started) / 1000 }));
+  await writeFile(file, markdown(results, { date, seed: o.seed, quick: o.quick, ...(o.only && { only: o.only }), node: process.version, commit, totalSeconds: (Date.now() - started) / 1000 }));
   return { results, file };
 }
 
