@@ -181,21 +181,25 @@ export class DiskSink extends StagingSink {
   async #mismatched(ref: FileRef, staged: StagedFile, positions: RecordPosition[]): Promise<SinkEvent> {
     const verdicts = this.#o.verdicts;
     const check = verdicts ? await this.area.checkChunks(ref) : undefined;
+    let rest = positions;
     if (check && check.bad.length > 0) {
       const bad = new Set(check.bad.map((c) => c.position && positionKey(c.position)));
       const held = positions.filter((p) => !bad.has(positionKey(p)));
       const error = badChunksError(ref, check.bad);
       this.#o.logger.warn({ file: ref.relativePath, code: error.code, chunks: check.bad.map((c) => c.chunkI) }, error.message);
+      const rejected: SinkEvent = { kind: 'settle', positions: check.bad.flatMap((c) => (c.position ? [c.position] : [])), outcome: 'rejected', error };
       // Before the assembler replays the copies that waited: a good one is then written anew.
       this.area.reopen(ref, check.bad);
-      if (verdicts!.reopenFile(ref, [...check.good, ...check.unknown], held)) {
-        return { kind: 'settle', positions: check.bad.flatMap((c) => (c.position ? [c.position] : [])), outcome: 'rejected', error };
-      }
+      if (verdicts!.reopenFile(ref, [...check.good, ...check.unknown], held)) return rejected;
+      // No way back (the input ended, or a newer generation took the path): the file is dropped,
+      // and its corrupt chunks are still recorded as such.
+      this.push(rejected);
+      rest = held;
     }
     verdicts?.fileVerified(ref);
     await staged.discard();
     this.area.release(ref);
-    return hashMismatch(ref, positions, this.#o.logger);
+    return hashMismatch(ref, rest, this.#o.logger);
   }
 
   protected override checkpoint(): Promise<RecordPosition[]> {

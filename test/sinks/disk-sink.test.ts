@@ -285,3 +285,26 @@ test('a file whose chunks come again while its first copy is being committed is 
   assert.ok((await readFile(join(outputDir, 'again', 'f.bin'))).equals(content));
   assert.deepEqual(await stagingLeftovers(outputDir), []);
 });
+
+test('a corrupt chunk found by the file hash when the file cannot go back to assembly (input ended) is still recorded as rejected; the rest is mismatched_hash', async (t) => {
+  const outputDir = await tempDir(t);
+  const content = seededContent(6 * 2048, 71);
+  const chunks = chunksOf(content, { subdir: 'late', filename: 'corrupt.bin', chunkSize: 2048 });
+  const data = Buffer.from(chunks[3]!.data);
+  data[5] = data[5]! ^ 0xff; // the bytes change, the chunk_hash field does not
+  chunks[3] = { ...chunks[3]!, data };
+  const log = new Log();
+  const asm = new ChunkAssembler({ logger: silent, reservedTopLevel: ['LOGS', STAGING_DIR_NAME], verdictsFromSink: true });
+  const disk = new DiskSink({ outputDir, logger: silent, verdicts: asm });
+  // The input ends with the last chunk, so by the file's verdict the assembler takes nothing more.
+  const out = await run<SinkEvent>(chunks.map((c) => log.item(c)), asm, disk);
+  const settles = out.filter((e): e is Settle => e.kind === 'settle');
+  const rejected = settles.find((e) => e.outcome === 'rejected');
+  assert.ok(rejected, `a rejected settlement: got ${settles.map((e) => e.outcome).join(', ')}`);
+  assert.equal((rejected.error as DataFileStreamError).code, 'ERR_CHUNK_HASH_MISMATCH');
+  assert.equal(rejected.positions.length, 1, 'the corrupt chunk alone');
+  const mismatched = settles.find((e) => e.outcome === 'mismatched_hash');
+  assert.ok(mismatched, 'the file is dropped');
+  assert.equal(mismatched.positions.length, chunks.length - 1, 'the other records settle with the file');
+  assert.equal(existsSync(join(outputDir, 'late', 'corrupt.bin')), false);
+});
