@@ -13,6 +13,7 @@ import { loadConfig, readConfigFile, type ConfigFile } from '../config/config-fi
 import { chooseKafkaEngine } from '../config/kafka-engine-option.js';
 import { clientSectionOptions, consumerOptions, kafkaClientOptions, producerOptions, type ConsumerOptions, type KafkaRole, type ProducerOptions } from '../config/kafka-options.js';
 import { createKafka } from './kafka-client.js';
+import type { CompressionName } from './compression.js';
 
 export interface KafkaSetup {
   config: ConfigFile;
@@ -24,6 +25,11 @@ export interface KafkaSetup {
 export interface KafkaFromConfigOptions extends PlaintextOptions {
   /** The --kafka_engine flag as given (checked here); wins over the config and the environment. */
   engine?: string | undefined;
+  /**
+   * The codec this client's producers use instead of `[producer] compression.type` (a telemetry
+   * producer's section has its own; librdkafka fixes the codec per producer).
+   */
+  compression?: CompressionName;
 }
 
 export function kafkaFromConfig(nameOrPath: string, role: KafkaRole, logger: Logger, options: KafkaFromConfigOptions = {}): KafkaSetup {
@@ -48,7 +54,7 @@ export function kafkaFromConfig(nameOrPath: string, role: KafkaRole, logger: Log
     ...(producer.retries !== undefined && role === 'producer' && { retry: { retries: producer.retries } }),
     logger,
     engine,
-    compression: producer.compression,
+    compression: options.compression ?? producer.compression,
     ...(producer.acks !== undefined && { acks: producer.acks }),
     ...(producer.maxMessageBytes !== undefined && { maxMessageBytes: producer.maxMessageBytes }),
   });

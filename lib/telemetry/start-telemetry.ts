@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/config-file.js';
 import { kafkaFromConfig } from '../kafka/kafka-from-config.js';
+import type { CompressionName } from '../kafka/compression.js';
 import { addLogStream } from '../log/add-log-stream.js';
 import { ProgramTelemetry } from './program-telemetry.js';
 import { telemetrySettings, type TelemetryFlags } from './telemetry-options.js';
@@ -42,7 +43,9 @@ export function startTelemetry(o: StartTelemetryOptions): ProgramTelemetry | und
   // would otherwise carry the telemetry producer's retries about itself); failures are reported
   // by ProgramTelemetry, once per streak.
   const quiet = o.logger.child({ component: 'telemetry' }, { level: 'silent' });
-  const { kafka } = kafkaFromConfig(o.config, 'producer', quiet, { engine: o.engine, allowPlaintext: o.allowPlaintext === true });
+  // On librdkafka a producer has one codec: the telemetry sections' own (heartbeat's first).
+  const compression = (settings.heartbeat ?? settings.log)!.compression as CompressionName;
+  const { kafka } = kafkaFromConfig(o.config, 'producer', quiet, { engine: o.engine, allowPlaintext: o.allowPlaintext === true, compression });
   const telemetry = new ProgramTelemetry(settings, kafka, o.logger.child({ component: 'telemetry' }), o.counters);
   const logs = telemetry.logStream();
   if (logs) addLogStream(o.logger, logs.level, logs.stream);
