@@ -43,10 +43,16 @@ export function startTelemetry(o: StartTelemetryOptions): ProgramTelemetry | und
   // would otherwise carry the telemetry producer's retries about itself); failures are reported
   // by ProgramTelemetry, once per streak.
   const quiet = o.logger.child({ component: 'telemetry' }, { level: 'silent' });
-  // On librdkafka a producer has one codec: the telemetry sections' own (heartbeat's first).
+  // One producer sends both kinds, and on librdkafka a producer has one codec: the heartbeat
+  // section's (else the log section's) serves both topics.
   const compression = (settings.heartbeat ?? settings.log)!.compression as CompressionName;
+  const oneCodec = {
+    ...settings,
+    ...(settings.heartbeat && { heartbeat: { ...settings.heartbeat, compression } }),
+    ...(settings.log && { log: { ...settings.log, compression } }),
+  };
   const { kafka } = kafkaFromConfig(o.config, 'producer', quiet, { engine: o.engine, allowPlaintext: o.allowPlaintext === true, compression });
-  const telemetry = new ProgramTelemetry(settings, kafka, o.logger.child({ component: 'telemetry' }), o.counters);
+  const telemetry = new ProgramTelemetry(oneCodec, kafka, o.logger.child({ component: 'telemetry' }), o.counters);
   const logs = telemetry.logStream();
   if (logs) addLogStream(o.logger, logs.level, logs.stream);
   for (const [kind, ch] of [['heartbeat', settings.heartbeat], ['log', settings.log]] as const) {
