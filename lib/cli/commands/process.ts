@@ -30,6 +30,13 @@ export async function run(argv: string[]): Promise<number> {
   if (modulePath.startsWith('-')) {
     throw new ConfigError('ERR_INVALID_ARGUMENT', `the first argument is the processor module (a .js, .mjs, .ts or .mts file), got ${modulePath} (see --help)`);
   }
+  const { className, args } = splitClassArgument(rest);
+  const Processor = await loadProcessor(resolve(modulePath), className);
+  return Processor.runFromCommandLine(args);
+}
+
+/** `--class C` (or `--class=C`) taken out of a module command's arguments; the rest go to the class. */
+export function splitClassArgument(rest: readonly string[]): { className: string | undefined; args: string[] } {
   let className: string | undefined;
   const args: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -38,8 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     else if (arg.startsWith('--class=')) className = arg.slice('--class='.length);
     else args.push(arg);
   }
-  const Processor = await loadProcessor(resolve(modulePath), className);
-  return Processor.runFromCommandLine(args);
+  return { className, args };
 }
 
 /** The command's own help, then the options every processor takes (a processor's --help adds its own). */

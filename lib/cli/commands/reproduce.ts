@@ -13,7 +13,7 @@ import { DataFileStreamReproducer } from '../../programs/data-file-stream-reprod
 import { MetadataJSONReproducer } from '../../programs/metadata-json-reproducer.js';
 import { ArgumentParser } from '../../programs/runnable.js';
 import { readHelp } from '../read-help.js';
-import { loadProcessor } from './process.js';
+import { loadProcessor, splitClassArgument } from './process.js';
 
 export async function run(argv: string[]): Promise<number> {
   const [modulePath, ...rest] = argv;
@@ -24,14 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   if (modulePath.startsWith('-')) {
     throw new ConfigError('ERR_INVALID_ARGUMENT', `the first argument is the reproducer module (a .js, .mjs, .ts or .mts file), got ${modulePath} (see --help)`);
   }
-  let className: string | undefined;
-  const args: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (arg === '--class') className = rest[++i];
-    else if (arg.startsWith('--class=')) className = arg.slice('--class='.length);
-    else args.push(arg);
-  }
+  const { className, args } = splitClassArgument(rest);
   const path = resolve(modulePath);
   const Reproducer = await loadProcessor(path, className);
   if (!(Reproducer.prototype instanceof DataFileStreamReproducer)) {
