@@ -127,18 +127,24 @@ test('a directory uploaded and transferred: every object byte-identical, verifie
   assert.equal(afterHead.LastModified?.getTime(), before.LastModified?.getTime());
 });
 
-test('killed mid-run and restarted with the same group: everything arrives, nothing is sent twice', async () => {
-  const files = new Map<string, Buffer>(Array.from({ length: 24 }, (_, i) => [`k/file-${String(i).padStart(2, '0')}.dat`, content(1_500_000 + i * 1000)] as [string, Buffer]));
-  const source = join(work, 'kill-tree');
+/**
+ * What the interrupted-run tests share: 24 files of about 1.5 MiB under `<dir>/` uploaded to a
+ * fresh topic, an empty bucket, the S3 config, an output directory and a group for the topic.
+ */
+async function interruptedTransfer(dir: string, name: string) {
+  const files = new Map<string, Buffer>(Array.from({ length: 24 }, (_, i) => [`${dir}/file-${String(i).padStart(2, '0')}.dat`, content(1_500_000 + i * 1000)] as [string, Buffer]));
+  const source = join(work, `${name}-tree`);
   await writeTree(source, files);
-  const topic = uniqueTopic('t-s3-kill');
+  const topic = uniqueTopic(`t-s3-${name}`);
   await uploadDirectory(source, topic);
   const bucket = uniqueBucket();
   await createBucket(client, bucket);
   const config = await writeS3Config(work);
-  const out = join(work, 'out-kill');
-  const group = `g-${topic}`;
+  return { files, topic, bucket, config, out: join(work, `out-${name}`), group: `g-${topic}` };
+}
 
+test('killed mid-run and restarted with the same group: everything arrives, nothing is sent twice', async () => {
+  const { files, topic, bucket, config, out, group } = await interruptedTransfer('k', 'kill');
   let killedAfter = 0;
   const first = spawnCli(transferArgs(bucket, config, topic, group, out, ['--n_threads', '1']), (line, cli) => {
     if (typeof line.msg === 'string' && line.msg.startsWith('uploaded s3://') && ++killedAfter === 6) cli.kill('SIGKILL');
@@ -162,17 +168,7 @@ test('killed mid-run and restarted with the same group: everything arrives, noth
 });
 
 test('stopped by SIGTERM (as systemctl stop does): exit 143, the final commit covers every file sent, and the restart sends exactly the rest', async () => {
-  const files = new Map<string, Buffer>(Array.from({ length: 24 }, (_, i) => [`s/file-${String(i).padStart(2, '0')}.dat`, content(1_500_000 + i * 1000)] as [string, Buffer]));
-  const source = join(work, 'term-tree');
-  await writeTree(source, files);
-  const topic = uniqueTopic('t-s3-term');
-  await uploadDirectory(source, topic);
-  const bucket = uniqueBucket();
-  await createBucket(client, bucket);
-  const config = await writeS3Config(work);
-  const out = join(work, 'out-term');
-  const group = `g-${topic}`;
-
+  const { files, topic, bucket, config, out, group } = await interruptedTransfer('s', 'term');
   let seen = 0;
   const first = spawnCli(transferArgs(bucket, config, topic, group, out, ['--n_threads', '1']), (line, cli) => {
     if (typeof line.msg === 'string' && line.msg.startsWith('uploaded s3://') && ++seen === 6) cli.kill('SIGTERM');
